@@ -1,0 +1,68 @@
+# mkdistro: build the tool, its tests and benchmarks.
+#   make            build ./mkdistro
+#   make run        install host packages, build the tool and the system, boot it
+#   make check      every test: unit (with ASan/UBSan), end to end, a real build and boot
+#   make bench      timings and sizes of a cold build and a boot
+
+CC      ?= cc
+PKGS    := libcurl libarchive inih libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DMKDISTRO_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS)
+
+SRC     := $(wildcard src/*.c)
+OBJ     := $(SRC:src/%.c=obj/%.o)
+LIBOBJ  := $(filter-out obj/main.o,$(OBJ))
+HDR     := $(wildcard src/*.h)
+
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANOBJ  := $(filter-out obj-san/main.o,$(SRC:src/%.c=obj-san/%.o))
+UNIT    := $(wildcard tests/unit/test_*.c)
+UNITBIN := $(UNIT:tests/unit/%.c=obj-san/%)
+
+.PHONY: all run check check-unit bench clean setup
+
+all: mkdistro
+
+mkdistro: $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+obj/%.o: src/%.c $(HDR) | obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+obj obj-san:
+	mkdir -p $@
+
+obj-san/%.o: src/%.c $(HDR) | obj-san
+	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -c -o $@ $<
+
+obj-san/test_%: tests/unit/test_%.c $(SANOBJ) $(HDR)
+	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -o $@ $< $(SANOBJ) $(LDLIBS) -lcmocka
+
+setup:
+	@sh scripts/setup.sh
+
+# The whole main job: host packages, the tool, the system, a boot to a shell.
+run: setup
+	@$(MAKE) --no-print-directory mkdistro
+	./mkdistro run
+
+check: setup
+	@$(MAKE) --no-print-directory mkdistro $(UNITBIN)
+	@sh tests/run.sh
+
+check-unit: $(UNITBIN)
+	@sh tests/run.sh unit
+
+bench: setup
+	@$(MAKE) --no-print-directory mkdistro
+	@sh tests/bench.sh
+
+clean:
+	rm -rf obj obj-san mkdistro

@@ -1,0 +1,668 @@
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "cpio.h"
+#include "extract.h"
+#include "fetch.h"
+#include "kconfig.h"
+#include "proc.h"
+#include "qemu.h"
+#include "rootfs.h"
+#include "toolchain.h"
+
+/* What the seed system asks of tinyconfig: a 64-bit kernel (per arch
+ * table) with a TTY, printk, an initramfs, ELF and #! programs, and the
+ * file systems /init mounts. The console driver comes from the arch table,
+ * the initramfs decompressor from the chosen compression. */
+static const char seed_kernel_fragment[] =
+	"CONFIG_TTY=y\n"
+	"CONFIG_PRINTK=y\n"
+	"CONFIG_BLK_DEV_INITRD=y\n"
+	"CONFIG_BINFMT_ELF=y\n"
+	"CONFIG_BINFMT_SCRIPT=y\n"
+	"CONFIG_DEVTMPFS=y\n"
+	"CONFIG_PROC_FS=y\n"
+	"CONFIG_SYSFS=y\n"
+	"CONFIG_TMPFS=y\n"
+	"CONFIG_UNIX98_PTYS=y\n";
+
+/* BusyBox from defconfig, linked statically against musl. */
+static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
+
+static const char *const rd_methods[] = { "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd" };
+static const char *const rd_symbols[] = { "RD_GZIP", "RD_BZIP2", "RD_LZMA", "RD_XZ",
+					  "RD_LZO", "RD_LZ4", "RD_ZSTD" };
+
+static char *bpath(const struct build *b, const char *rel)
+{
+	return path_join(b->builddir, rel);
+}
+
+/* The kernel fragment in effect: seed, architecture, decompressor, then
+ * the user's fragment (which wins). */
+static int kernel_fragment(const struct build *b, struct kconfig_set *out)
+{
+	struct kconfig_set user = {0};
+	char *text = xasprintf("%s%s", seed_kernel_fragment, b->arch->kconfig);
+	int rc = kconfig_parse(text, "built-in kernel fragment", out);
+	free(text);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(rd_methods) / sizeof(rd_methods[0]); i++)
+		kconfig_put(out, rd_symbols[i], strcmp(rd_methods[i], b->cfg->compression) ? "n" : "y", 0);
+	if (b->cfg->kernel_fragment) {
+		if (kconfig_parse_file(b->cfg->kernel_fragment, &user) < 0) {
+			kconfig_free(out);
+			return -1;
+		}
+		kconfig_merge(out, &user);
+		kconfig_free(&user);
+	}
+	return 0;
+}
+
+static int busybox_fragment(const struct build *b, struct kconfig_set *out)
+{
+	struct kconfig_set user = {0};
+	if (kconfig_parse(seed_busybox_fragment, "built-in BusyBox fragment", out) < 0)
+		return -1;
+	if (b->cfg->busybox_fragment) {
+		if (kconfig_parse_file(b->cfg->busybox_fragment, &user) < 0) {
+			kconfig_free(out);
+			return -1;
+		}
+		kconfig_merge(out, &user);
+		kconfig_free(&user);
+	}
+	return 0;
+}
+
+/* Run a command whose output goes to LOG; -1 if it failed. */
+static int run(const char *log, const char *cwd, char *const argv[])
+{
+	if (verbose > 1) {
+		fprintf(stderr, "+");
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, "\n");
+	}
+	int rc = proc_run(argv, cwd, log, NULL);
+	if (rc == 0)
+		return 0;
+	if (rc > 0)
+		fprintf(stderr, "mkdistro: '%s %s' exited with status %d\n", argv[0],
+			argv[1] ? argv[1] : "", rc);
+	return -1;
+}
+
+static char *jobs_arg(const struct build *b)
+{
+	return xasprintf("-j%d", b->jobs);
+}
+
+/* ---- steps ---- */
+
+static void source_inputs(struct step_inputs *in, const struct source *s)
+{
+	step_input_str(in, "name", s->name);
+	step_input_str(in, "version", s->version);
+	for (size_t i = 0; i < s->norigins; i++)
+		step_input_str(in, "sha256", s->origins[i].sha256);
+}
+
+static int extract_one(struct build *b, const struct source *s, const char *log)
+{
+	char *archive = fetch_source(s, b->cachedir, b->offline);
+	if (!archive)
+		return -1;
+	char *rel = path_join("src", s->name);
+	char *dest = bpath(b, rel);
+	char *srcdir = bpath(b, "src");
+	int rc = -1;
+	if (mkdir_p(srcdir, 0755) == 0 && rm_rf(dest) == 0)
+		rc = extract_archive(archive, dest, s->topdir);
+	free(archive);
+	free(rel);
+	free(dest);
+	free(srcdir);
+	return rc;
+}
+
+static void linux_src_inputs(void *ctx, struct step_inputs *in)
+{
+	source_inputs(in, ((struct build *)ctx)->linux_src);
+}
+static int linux_src_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	return extract_one(b, b->linux_src, log);
+}
+static void musl_src_inputs(void *ctx, struct step_inputs *in)
+{
+	source_inputs(in, ((struct build *)ctx)->musl_src);
+}
+static int musl_src_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	return extract_one(b, b->musl_src, log);
+}
+static void busybox_src_inputs(void *ctx, struct step_inputs *in)
+{
+	source_inputs(in, ((struct build *)ctx)->busybox_src);
+}
+static int busybox_src_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	return extract_one(b, b->busybox_src, log);
+}
+
+/* The host compiler takes part in every compiled output. */
+static void compiler_inputs(const struct build *b, struct step_inputs *in)
+{
+	static char *version;
+	if (!version) {
+		struct buf out = {0};
+		char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
+		char *argv[] = { gcc, "--version", NULL };
+		if (proc_capture(argv, NULL, "/dev/null", &out) != 0)
+			buf_addstr(&out, "unknown");
+		version = buf_steal(&out);
+		free(gcc);
+	}
+	step_input_str(in, "compiler", version);
+	step_input_str(in, "arch", b->arch->name);
+}
+
+static void kconfig_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	struct kconfig_set frag = {0};
+	struct buf text = {0};
+	compiler_inputs(b, in);
+	if (kernel_fragment(b, &frag) == 0) {
+		for (size_t i = 0; i < frag.n; i++)
+			buf_printf(&text, "%s=%s\n", frag.syms[i].name, frag.syms[i].value);
+		kconfig_free(&frag);
+	} else {
+		buf_addstr(&text, "unreadable");
+	}
+	step_input_str(in, "kernel fragment", text.s);
+	buf_free(&text);
+}
+
+static int make_kernel(const struct build *b, const char *log, const char *objdir,
+		       const char *target, const char *extra)
+{
+	char *src = bpath(b, "src/linux");
+	char *o = xasprintf("O=%s", objdir);
+	char *arch = xasprintf("ARCH=%s", b->arch->kernel_arch);
+	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
+	char *j = jobs_arg(b);
+	char *argv[] = { "make", "-C", src, o, arch, cross, j, (char *)target, (char *)extra, NULL };
+	int rc = run(log, NULL, argv);
+	free(src);
+	free(o);
+	free(arch);
+	free(cross);
+	free(j);
+	return rc;
+}
+
+static int kconfig_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	struct kconfig_set frag = {0};
+	char *obj = bpath(b, "linux");
+	char *dotconfig = path_join(obj, ".config");
+	char *src = bpath(b, "src/linux");
+	int rc = -1;
+
+	if (kernel_fragment(b, &frag) < 0 || mkdir_p(obj, 0755) < 0)
+		goto out;
+	/* The object tree is kept: only the configuration is redone, so a
+	 * changed option costs an incremental build, not a full one. */
+	if (make_kernel(b, log, obj, "tinyconfig", NULL) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
+	    make_kernel(b, log, obj, "olddefconfig", NULL) < 0)
+		goto out;
+	int bad = kconfig_verify(dotconfig, &frag, src, "kernel");
+	if (bad != 0) {
+		if (bad > 0)
+			warn("%d requested kernel option%s did not survive olddefconfig; fix the "
+			     "fragment or enable what they depend on", bad, bad == 1 ? "" : "s");
+		goto out;
+	}
+	rc = 0;
+out:
+	kconfig_free(&frag);
+	free(obj);
+	free(dotconfig);
+	free(src);
+	return rc;
+}
+
+static int kernel_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *obj = bpath(b, "linux");
+	char *image = xasprintf("%s/arch/%s/boot/%s", obj, b->arch->kernel_arch, b->arch->kernel_image);
+	char *out = build_kernel_path(b);
+	int rc = -1;
+	if (make_kernel(b, log, obj, b->arch->kernel_image, NULL) == 0 && mkdir_p(b->outdir, 0755) == 0)
+		rc = copy_file(image, out);
+	free(obj);
+	free(image);
+	free(out);
+	return rc;
+}
+
+static void headers_inputs(void *ctx, struct step_inputs *in)
+{
+	step_input_str(in, "arch", ((struct build *)ctx)->arch->name);
+}
+
+static int headers_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *obj = bpath(b, "linux-headers");
+	char *dest = bpath(b, "kheaders");
+	char *hdr = xasprintf("INSTALL_HDR_PATH=%s", dest);
+	int rc = -1;
+	if (rm_rf(dest) == 0 && mkdir_p(obj, 0755) == 0)
+		rc = make_kernel(b, log, obj, "headers_install", hdr);
+	free(obj);
+	free(dest);
+	free(hdr);
+	return rc;
+}
+
+static void musl_inputs(void *ctx, struct step_inputs *in)
+{
+	compiler_inputs(ctx, in);
+}
+
+static int musl_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *obj = bpath(b, "musl");
+	char *sysroot = bpath(b, "sysroot");
+	char *configure = bpath(b, "src/musl/configure");
+	char *target = xasprintf("--target=%s", b->arch->musl_target);
+	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
+	char *cc = xasprintf("CC=%sgcc", b->arch->cross_prefix);
+	char *destdir = xasprintf("DESTDIR=%s", sysroot);
+	char *j = jobs_arg(b);
+	int rc = -1;
+
+	if (rm_rf(obj) < 0 || rm_rf(sysroot) < 0 || mkdir_p(obj, 0755) < 0)
+		goto out;
+	/* Static only: everything on the target is linked statically. */
+	char *conf[] = { configure, "--prefix=/usr", "--disable-shared", target, cross, cc, NULL };
+	char *make[] = { "make", j, NULL };
+	char *install[] = { "make", "install", destdir, NULL };
+	if (run(log, obj, conf) < 0 || run(log, obj, make) < 0 || run(log, obj, install) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(obj);
+	free(sysroot);
+	free(configure);
+	free(target);
+	free(cross);
+	free(cc);
+	free(destdir);
+	free(j);
+	return rc;
+}
+
+static void toolchain_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	step_input_str(in, "arch", b->arch->name);
+	step_input_str(in, "builddir", b->builddir);
+}
+
+static int toolchain_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *sysroot = bpath(b, "sysroot");
+	char *kh = bpath(b, "kheaders/include");
+	int rc = toolchain_write(b->arch, sysroot, kh);
+	free(sysroot);
+	free(kh);
+	return rc;
+}
+
+static void bbconfig_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	struct kconfig_set frag = {0};
+	struct buf text = {0};
+	if (busybox_fragment(b, &frag) == 0) {
+		for (size_t i = 0; i < frag.n; i++)
+			buf_printf(&text, "%s=%s\n", frag.syms[i].name, frag.syms[i].value);
+		kconfig_free(&frag);
+	} else {
+		buf_addstr(&text, "unreadable");
+	}
+	step_input_str(in, "busybox fragment", text.s);
+	buf_free(&text);
+}
+
+static int bbconfig_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	struct kconfig_set frag = {0};
+	char *obj = bpath(b, "busybox");
+	char *src = bpath(b, "src/busybox");
+	char *o = xasprintf("O=%s", obj);
+	char *dotconfig = path_join(obj, ".config");
+	int rc = -1;
+
+	if (busybox_fragment(b, &frag) < 0 || mkdir_p(obj, 0755) < 0)
+		goto out;
+	char *defconfig[] = { "make", "-C", src, o, "defconfig", NULL };
+	char *oldconfig[] = { "make", "oldconfig", NULL };
+	/* oldconfig reads answers from stdin, which is /dev/null: new
+	 * symbols take their defaults. */
+	if (run(log, NULL, defconfig) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
+	    run(log, obj, oldconfig) < 0)
+		goto out;
+	int bad = kconfig_verify(dotconfig, &frag, obj, "BusyBox");
+	if (bad != 0) {
+		if (bad > 0)
+			warn("%d requested BusyBox option%s did not survive oldconfig", bad,
+			     bad == 1 ? "" : "s");
+		goto out;
+	}
+	rc = 0;
+out:
+	kconfig_free(&frag);
+	free(obj);
+	free(src);
+	free(o);
+	free(dotconfig);
+	return rc;
+}
+
+static int busybox_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *obj = bpath(b, "busybox");
+	char *sysroot = bpath(b, "sysroot");
+	char *wrapper = toolchain_cc(sysroot);
+	char *cc = xasprintf("CC=%s", wrapper);
+	char *dest = bpath(b, "busybox-install");
+	char *prefix = xasprintf("CONFIG_PREFIX=%s", dest);
+	char *j = jobs_arg(b);
+	int rc = -1;
+
+	char *make[] = { "make", j, cc, NULL };
+	char *install[] = { "make", cc, prefix, "install", NULL };
+	if (run(log, obj, make) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(obj);
+	free(sysroot);
+	free(wrapper);
+	free(cc);
+	free(dest);
+	free(prefix);
+	free(j);
+	return rc;
+}
+
+static void rootfs_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	char *gen = rootfs_generated_text(b->cfg);
+	step_input_str(in, "generated files", gen);
+	free(gen);
+	step_input_tree(in, "overlay", b->cfg->overlay);
+}
+
+static int rootfs_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *bb = bpath(b, "busybox-install");
+	char *dest = bpath(b, "rootfs");
+	int rc = rootfs_stage(b->cfg, bb, dest);
+	free(bb);
+	free(dest);
+	return rc;
+}
+
+/* One fixed time stamp for everything in the image: SOURCE_DATE_EPOCH. */
+static long long source_date_epoch(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static void initramfs_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	char epoch[32];
+	snprintf(epoch, sizeof(epoch), "%lld", source_date_epoch());
+	step_input_str(in, "compression", b->cfg->compression);
+	step_input_str(in, "SOURCE_DATE_EPOCH", epoch);
+}
+
+static int initramfs_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *root = bpath(b, "rootfs");
+	char *cpio = bpath(b, "initramfs.cpio");
+	char *out = build_initrd_path(b);
+	int rc = -1;
+	/* /dev/console must exist before devtmpfs is mounted: the kernel
+	 * opens it for init's stdin/stdout. Written into the archive
+	 * directly, so no root is needed to create the node. */
+	const struct cpio_entry extra[] = {
+		{ .path = "dev", .mode = S_IFDIR | 0755 },
+		{ .path = "dev/console", .mode = S_IFCHR | 0600, .major = 5, .minor = 1 },
+	};
+	int fd = open(cpio, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn("create '%s':", cpio);
+		goto out;
+	}
+	rc = cpio_write_tree(fd, root, source_date_epoch(), extra, 2);
+	if (close(fd) < 0 && rc == 0) {
+		warn("close '%s':", cpio);
+		rc = -1;
+	}
+	if (rc == 0 && mkdir_p(b->outdir, 0755) == 0)
+		rc = compress_file(cpio, out, b->cfg->compression);
+	else
+		rc = -1;
+out:
+	free(root);
+	free(cpio);
+	free(out);
+	return rc;
+}
+
+/* ---- the plan ---- */
+
+static const struct step seed_steps[] = {
+	{ .name = "source:linux", .inputs = linux_src_inputs, .run = linux_src_run },
+	{ .name = "source:musl", .inputs = musl_src_inputs, .run = musl_src_run },
+	{ .name = "source:busybox", .inputs = busybox_src_inputs, .run = busybox_src_run },
+	{ .name = "kconfig", .deps = { "source:linux" }, .inputs = kconfig_inputs, .run = kconfig_run },
+	{ .name = "kernel", .deps = { "kconfig" }, .run = kernel_run },
+	{ .name = "headers", .deps = { "source:linux" }, .inputs = headers_inputs, .run = headers_run },
+	{ .name = "musl", .deps = { "source:musl" }, .inputs = musl_inputs, .run = musl_run },
+	{ .name = "toolchain", .deps = { "musl", "headers" }, .inputs = toolchain_inputs,
+	  .run = toolchain_run },
+	{ .name = "bbconfig", .deps = { "source:busybox" }, .inputs = bbconfig_inputs,
+	  .run = bbconfig_run },
+	{ .name = "busybox", .deps = { "bbconfig", "toolchain" }, .run = busybox_run },
+	{ .name = "rootfs", .deps = { "busybox" }, .inputs = rootfs_inputs, .run = rootfs_run },
+	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run },
+	{ .name = "all", .deps = { "kernel", "initramfs" } },
+};
+
+int build_init(struct build *b, const struct config *cfg, int jobs)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+	b->jobs = jobs;
+	b->arch = arch_find(cfg->arch);
+	if (!b->arch) {
+		warn("unknown architecture '%s'", cfg->arch);
+		return -1;
+	}
+	b->linux_src = catalog_find("linux", cfg->linux_version);
+	b->musl_src = catalog_find("musl", cfg->musl_version);
+	b->busybox_src = catalog_find("busybox", cfg->busybox_version);
+	if (!b->linux_src || !b->musl_src || !b->busybox_src) {
+		warn("no catalog entry for the configured versions");
+		return -1;
+	}
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd))) {
+		warn("getcwd:");
+		return -1;
+	}
+	b->workdir = xstrdup(cwd);
+	b->builddir = path_join(cwd, "build");
+	b->outdir = path_join(cwd, "out");
+	b->cachedir = fetch_cache_dir();
+	if (!b->cachedir)
+		return -1;
+	size_t n = sizeof(seed_steps) / sizeof(seed_steps[0]);
+	b->plan.steps = xcalloc(n, sizeof(struct step));
+	memcpy(b->plan.steps, seed_steps, sizeof(seed_steps));
+	b->plan.n = n;
+	b->plan.ctx = b;
+	b->plan.stampdir = bpath(b, "stamps");
+	b->plan.logdir = bpath(b, "logs");
+	/* A recorded success counts only while its outputs exist. */
+	for (size_t i = 0; i < n; i++) {
+		struct step *s = &b->plan.steps[i];
+		if (!strcmp(s->name, "kernel"))
+			s->outputs[0] = build_kernel_path(b);
+		else if (!strcmp(s->name, "initramfs"))
+			s->outputs[0] = build_initrd_path(b);
+		else if (!strcmp(s->name, "rootfs"))
+			s->outputs[0] = bpath(b, "rootfs");
+		else if (!strcmp(s->name, "busybox"))
+			s->outputs[0] = bpath(b, "busybox-install/bin/busybox");
+		else if (!strcmp(s->name, "toolchain"))
+			s->outputs[0] = bpath(b, "sysroot/bin/cc");
+		else if (!strncmp(s->name, "source:", 7)) {
+			char *rel = xasprintf("src/%s", s->name + 7);
+			s->outputs[0] = bpath(b, rel);
+			free(rel);
+		}
+	}
+	return 0;
+}
+
+void build_free(struct build *b)
+{
+	for (size_t i = 0; i < b->plan.n; i++) {
+		for (int k = 0; k < 4; k++)
+			free((char *)b->plan.steps[i].outputs[k]);
+		free(b->plan.steps[i].inputs_text);
+	}
+	free(b->plan.steps);
+	free((char *)b->plan.stampdir);
+	free((char *)b->plan.logdir);
+	free(b->workdir);
+	free(b->builddir);
+	free(b->outdir);
+	free(b->cachedir);
+	memset(b, 0, sizeof(*b));
+}
+
+int build_check_host(const struct build *b)
+{
+	static const char *const tools[][2] = {
+		{ "make", "make" }, { "flex", "flex" }, { "bison", "bison" }, { "bc", "bc" },
+		{ "rsync", "rsync" }, { "perl", "perl" }, { "tar", "tar" },
+	};
+	int rc = 0;
+	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
+	if (proc_need(gcc, b->arch->cross_pkg ? b->arch->cross_pkg : "gcc") < 0)
+		rc = -1;
+	free(gcc);
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
+		if (proc_need(tools[i][0], tools[i][1]) < 0)
+			rc = -1;
+	/* The kernel's host programs include libelf and OpenSSL headers. */
+	if (!path_exists("/usr/include/libelf.h") && !path_exists("/usr/include/gelf.h")) {
+		warn("libelf headers not found: install the Debian package 'libelf-dev'");
+		rc = -1;
+	}
+	return rc;
+}
+
+int build_fetch(struct build *b)
+{
+	const struct source *all[] = { b->linux_src, b->musl_src, b->busybox_src };
+	for (size_t i = 0; i < 3; i++) {
+		char *path = fetch_source(all[i], b->cachedir, b->offline);
+		if (!path)
+			return -1;
+		if (verbose)
+			fprintf(stderr, "mkdistro: %s %s: %s\n", all[i]->name, all[i]->version, path);
+		free(path);
+	}
+	return 0;
+}
+
+char *build_cmdline(const struct build *b)
+{
+	/* panic=-1 with QEMU's -no-reboot: a panic ends QEMU instead of
+	 * leaving it hanging. */
+	return xasprintf("console=%s panic=-1%s%s", b->arch->console,
+			 *b->cfg->cmdline ? " " : "", b->cfg->cmdline);
+}
+
+char *build_kernel_path(const struct build *b)
+{
+	return path_join(b->outdir, "vmlinuz");
+}
+
+char *build_initrd_path(const struct build *b)
+{
+	return path_join(b->outdir, "initrd.img");
+}
+
+int build_all(struct build *b)
+{
+	if (build_check_host(b) < 0)
+		return -1;
+	double t0 = now_seconds();
+	if (plan_run(&b->plan, "all") < 0)
+		return -1;
+	struct boot boot = {
+		.arch = b->arch,
+		.memory_mb = b->cfg->memory_mb,
+	};
+	char *cmdline = build_cmdline(b);
+	boot.append = cmdline;
+	char *script = qemu_script(&boot);
+	char *path = path_join(b->outdir, "run-qemu.sh");
+	int rc = write_file_atomic(path, script, strlen(script), 0755);
+	free(cmdline);
+	free(script);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (verbose)
+		plan_report(&b->plan);
+	fprintf(stderr, "mkdistro: built out/vmlinuz, out/initrd.img, out/run-qemu.sh in %.1f s\n",
+		now_seconds() - t0);
+	return 0;
+}

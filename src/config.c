@@ -1,0 +1,562 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arch.h"
+#include "catalog.h"
+#include "util.h"
+
+#define F(field) offsetof(struct config, field)
+
+static const struct config_key keys[] = {
+	{ "system", "arch", NULL, "target architecture", CONFIG_ARCH, F(arch) },
+	{ "system", "hostname", "mkdistro", "host name of the booted system",
+	  CONFIG_HOSTNAME, F(hostname) },
+	{ "linux", "version", NULL, "kernel version from mkdistro's catalog",
+	  CONFIG_VERSION, F(linux_version) },
+	{ "linux", "fragment", "", "file of CONFIG_ lines applied on top of tinyconfig",
+	  CONFIG_FILE_PATH, F(kernel_fragment) },
+	{ "linux", "cmdline", "", "appended to the kernel command line",
+	  CONFIG_TEXT, F(cmdline) },
+	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
+	  CONFIG_VERSION, F(musl_version) },
+	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",
+	  CONFIG_VERSION, F(busybox_version) },
+	{ "busybox", "fragment", "", "file of CONFIG_ lines applied on top of defconfig",
+	  CONFIG_FILE_PATH, F(busybox_fragment) },
+	{ "initramfs", "compression", "gzip", "gzip, xz, lz4, zstd or none",
+	  CONFIG_COMPRESSION, F(compression) },
+	{ "initramfs", "overlay", "", "directory copied over the root file system",
+	  CONFIG_DIR_PATH, F(overlay) },
+	{ "qemu", "memory", "128", "guest memory in MiB (suffix M or G allowed)",
+	  CONFIG_MEMORY, F(memory_mb) },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const compressions[] = { "gzip", "xz", "lz4", "zstd", "none" };
+
+#define MEMORY_MIN 32
+#define MEMORY_MAX 65536
+#define HOSTNAME_MAX 64
+
+const struct config_key *config_keys(size_t *n)
+{
+	*n = NKEYS;
+	return keys;
+}
+
+const char *config_key_default(const struct config_key *k)
+{
+	const char *v = k->def;
+	if (k->kind == CONFIG_ARCH)
+		v = arch_default()->name;
+	else if (k->kind == CONFIG_VERSION)
+		v = catalog_default_version(k->section);
+	return v ? v : "";
+}
+
+static char **str_field(struct config *c, const struct config_key *k)
+{
+	return (char **)((char *)c + k->offset);
+}
+
+static int *int_field(struct config *c, const struct config_key *k)
+{
+	return (int *)((char *)c + k->offset);
+}
+
+static int section_known(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, name))
+			return 1;
+	return 0;
+}
+
+/* Distinct section names in table order, for error messages. */
+static char *section_names(void)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t j;
+		for (j = 0; j < i && strcmp(keys[j].section, keys[i].section); j++)
+			;
+		if (j == i)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", keys[i].section);
+	}
+	return buf_steal(&b);
+}
+
+static char *key_names(const char *section)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section))
+			buf_printf(&b, "%s%s", b.len ? ", " : "", keys[i].key);
+	return buf_steal(&b);
+}
+
+static const struct config_key *key_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key))
+			return &keys[i];
+	return NULL;
+}
+
+/* Sections holding KEY, as "[a] or [b]", or NULL when none does. */
+static char *sections_of(const char *key)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].key, key))
+			buf_printf(&b, "%s[%s]", b.len ? " or " : "", keys[i].section);
+	return b.len ? buf_steal(&b) : NULL;
+}
+
+struct parse {
+	const char *file;       /* as shown in messages */
+	const char *dir;        /* relative paths are resolved against it */
+	struct config *c;
+	const char *text;       /* rest of the input */
+	int line;               /* number of the line inih is working on */
+	char section[64];       /* current section as the reader saw it */
+	int section_ok;         /* 0 after an unknown section: its keys are not reported */
+	int set_line[NKEYS];    /* line each key was set on, 0 if not yet */
+	int errors;
+};
+
+static void perr(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void perr(struct parse *p, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die("bad format string");
+	char *msg = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	/* Like warn(): a message ending in ':' gets the errno text. */
+	if (n > 0 && msg[n - 1] == ':')
+		warn("%s:%d: %s %s", p->file, p->line, msg, strerror(e));
+	else
+		warn("%s:%d: %s", p->file, p->line, msg);
+	free(msg);
+	p->errors++;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* inih reports neither line numbers (this build lacks INI_HANDLER_LINENO)
+ * nor section headers, and gives up on a malformed line silently. So every
+ * line passes through this reader first: it counts lines, checks what inih
+ * would skip or misread, and hands inih only lines it can take. */
+static char *reader(char *str, int num, void *user)
+{
+	struct parse *p = user;
+	if (*p->text == '\0')
+		return NULL;
+	const char *end = strchr(p->text, '\n');
+	size_t len = end ? (size_t)(end - p->text) : strlen(p->text);
+	const char *s = p->text;
+	p->text = end ? end + 1 : s + len;
+	p->line++;
+
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	while (len > 0 && is_space(*s)) {
+		s++;
+		len--;
+	}
+	str[0] = '\n';
+	str[1] = '\0';
+	if (num < 3)
+		return str;
+	if (len + 2 > (size_t)num) {
+		perr(p, "line too long (more than %d characters)", num - 2);
+		return str;
+	}
+	if (len == 0 || *s == '#' || *s == ';')
+		return str;
+	if (*s == '[') {
+		const char *close = memchr(s, ']', len);
+		if (!close) {
+			perr(p, "missing ']' in section header");
+			p->section_ok = 0;
+			snprintf(p->section, sizeof(p->section), "?");
+			return str;
+		}
+		const char *a = s + 1, *b = close;
+		while (a < b && is_space(*a))
+			a++;
+		while (b > a && is_space(b[-1]))
+			b--;
+		const char *rest = close + 1;
+		while (rest < s + len && is_space(*rest))
+			rest++;
+		if (rest < s + len && *rest != '#' && *rest != ';')
+			perr(p, "unexpected text after ']'");
+		size_t n = (size_t)(b - a);
+		char name[64];
+		if (n >= sizeof(name)) {
+			n = sizeof(name) - 1;
+			memcpy(name, a, n);
+			name[n] = '\0';
+			perr(p, "unknown section [%s...]", name);
+			p->section_ok = 0;
+		} else {
+			memcpy(name, a, n);
+			name[n] = '\0';
+			p->section_ok = section_known(name);
+			if (!p->section_ok) {
+				char *known = section_names();
+				perr(p, "unknown section [%s]; known sections: %s", name, known);
+				free(known);
+			}
+		}
+		snprintf(p->section, sizeof(p->section), "%s", name);
+		snprintf(str, (size_t)num, "[%s]\n", name);
+		return str;
+	}
+	if (!memchr(s, '=', len) && !memchr(s, ':', len)) {
+		perr(p, "expected 'key = value' or '[section]'");
+		return str;
+	}
+	memcpy(str, s, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	return str;
+}
+
+static int valid_hostname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > HOSTNAME_MAX || *s == '-' || *s == '.')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* Parse "128", "128M", "2G" into MiB; -1 if malformed or out of range. */
+static int parse_memory(const char *s)
+{
+	long long v = 0;
+	const char *q = s;
+	if (*q < '0' || *q > '9')
+		return -1;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		v = v * 10 + (*q - '0');
+		if (v > MEMORY_MAX)
+			return -1;
+	}
+	if (*q == 'G' || *q == 'g') {
+		v *= 1024;
+		q++;
+	} else if (*q == 'M' || *q == 'm') {
+		q++;
+	}
+	if (*q != '\0' || v < MEMORY_MIN || v > MEMORY_MAX)
+		return -1;
+	return (int)v;
+}
+
+static int valid_text(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Resolve a path value against the config's directory and check it. */
+static char *check_path(struct parse *p, const struct config_key *k, const char *value)
+{
+	char *path = value[0] == '/' ? xstrdup(value) : path_join(p->dir, value);
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		perr(p, "%s '%s' in [%s]:", k->key, path, k->section);
+	} else if (k->kind == CONFIG_DIR_PATH && !S_ISDIR(st.st_mode)) {
+		perr(p, "%s '%s' in [%s] is not a directory", k->key, path, k->section);
+	} else if (k->kind == CONFIG_FILE_PATH && !S_ISREG(st.st_mode)) {
+		perr(p, "%s '%s' in [%s] is not a regular file", k->key, path, k->section);
+	} else {
+		return path;
+	}
+	free(path);
+	return NULL;
+}
+
+/* Check VALUE for K and store it in C. Reports and returns -1 if bad. */
+static int set_value(struct parse *p, const struct config_key *k, const char *value)
+{
+	struct config *c = p->c;
+	char *v = NULL;
+	int errs = p->errors;
+
+	switch (k->kind) {
+	case CONFIG_ARCH:
+		if (arch_find(value)) {
+			v = xstrdup(value);
+		} else {
+			char *known = arch_names();
+			perr(p, "unknown arch '%s' in [%s]; known: %s", value, k->section, known);
+			free(known);
+		}
+		break;
+	case CONFIG_HOSTNAME:
+		if (valid_hostname(value))
+			v = xstrdup(value);
+		else
+			perr(p, "bad hostname '%s' in [%s]: use 1 to %d letters, digits, '-' or '.', "
+			     "not starting with '-' or '.'", value, k->section, HOSTNAME_MAX);
+		break;
+	case CONFIG_VERSION:
+		if (catalog_find(k->section, value)) {
+			v = xstrdup(value);
+		} else {
+			char *known = catalog_versions(k->section);
+			perr(p, "unknown %s version '%s' in [%s]; known: %s",
+			     k->section, value, k->section, known);
+			free(known);
+		}
+		break;
+	case CONFIG_FILE_PATH:
+	case CONFIG_DIR_PATH:
+		if (*value == '\0')
+			break;
+		v = check_path(p, k, value);
+		break;
+	case CONFIG_TEXT:
+		if (valid_text(value))
+			v = xstrdup(value);
+		else
+			perr(p, "bad %s in [%s]: control characters are not allowed", k->key, k->section);
+		break;
+	case CONFIG_COMPRESSION:
+		for (size_t i = 0; i < sizeof(compressions) / sizeof(compressions[0]); i++)
+			if (!strcmp(value, compressions[i]))
+				v = xstrdup(value);
+		if (!v)
+			perr(p, "bad %s '%s' in [%s]; allowed: gzip, xz, lz4, zstd, none",
+			     k->key, value, k->section);
+		break;
+	case CONFIG_MEMORY: {
+		int mb = parse_memory(value);
+		if (mb < 0) {
+			perr(p, "bad %s '%s' in [%s]: expected MiB from %d to %d, "
+			     "optionally with suffix M or G (e.g. 256M, 1G)",
+			     k->key, value, k->section, MEMORY_MIN, MEMORY_MAX);
+			return -1;
+		}
+		*int_field(c, k) = mb;
+		return 0;
+	}
+	}
+	if (p->errors != errs)
+		return -1;
+	char **f = str_field(c, k);
+	free(*f);
+	*f = v;
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+
+	if (!p->section_ok)
+		return 1;
+	if (*section == '\0') {
+		char *where = sections_of(name);
+		if (where)
+			perr(p, "key '%s' is outside any section; it belongs in %s", name, where);
+		else
+			perr(p, "key '%s' is outside any section", name);
+		free(where);
+		return 1;
+	}
+	const struct config_key *k = key_find(section, name);
+	if (!k) {
+		char *known = key_names(section);
+		char *where = sections_of(name);
+		if (where)
+			perr(p, "unknown key '%s' in [%s]; known keys: %s (%s belongs in %s)",
+			     name, section, known, name, where);
+		else
+			perr(p, "unknown key '%s' in [%s]; known keys: %s", name, section, known);
+		free(known);
+		free(where);
+		return 1;
+	}
+	size_t i = (size_t)(k - keys);
+	if (p->set_line[i]) {
+		perr(p, "duplicate key '%s' in [%s] (first set on line %d)",
+		     name, section, p->set_line[i]);
+		return 1;
+	}
+	p->set_line[i] = p->line;
+	if (*value == '\0' && k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH &&
+	    k->kind != CONFIG_TEXT) {
+		perr(p, "empty value for '%s' in [%s]", name, section);
+		return 1;
+	}
+	set_value(p, k, value);
+	return 1;
+}
+
+static void set_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+		const char *d = config_key_default(k);
+		if (k->kind == CONFIG_MEMORY)
+			*int_field(c, k) = atoi(d);
+		else if ((k->kind == CONFIG_FILE_PATH || k->kind == CONFIG_DIR_PATH) && !*d)
+			*str_field(c, k) = NULL;
+		else
+			*str_field(c, k) = xstrdup(d);
+	}
+	c->dir = xstrdup(".");
+}
+
+/* Absolute directory of FILE, so that resolved paths stay valid when the
+ * build later runs in another directory. */
+static char *file_dir(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char *d = !slash ? xstrdup(".") : slash == file ? xstrdup("/") :
+		  xstrndup(file, (size_t)(slash - file));
+	char *abs = realpath(d, NULL);
+	if (abs) {
+		free(d);
+		d = xstrdup(abs);
+		free(abs);
+	}
+	return d;
+}
+
+int config_load(struct config *c, const char *path, int must_exist)
+{
+	if (!path) {
+		path = CONFIG_FILE;
+		must_exist = 0;
+	}
+	set_defaults(c);
+	size_t len;
+	char *text = read_file_quiet(path, &len);
+	if (!text) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		warn("read '%s':", path);
+		config_free(c);
+		return -1;
+	}
+	if (memchr(text, '\0', len)) {
+		warn("%s: not a text file (contains a NUL byte)", path);
+		free(text);
+		config_free(c);
+		return -1;
+	}
+	free(c->dir);
+	c->path = xstrdup(path);
+	c->dir = file_dir(path);
+
+	struct parse *p = xcalloc(1, sizeof(*p));
+	p->file = path;
+	p->dir = c->dir;
+	p->c = c;
+	p->text = text;
+	p->section_ok = 1;
+	int rc = ini_parse_stream(reader, p, handler, p);
+	if (rc == -2) {
+		warn("%s: out of memory while parsing", path);
+		p->errors++;
+	} else if (rc > 0 && p->errors == 0) {
+		/* The reader should have caught every malformed line. */
+		warn("%s:%d: syntax error", path, rc);
+		p->errors++;
+	}
+	int errors = p->errors;
+	free(p);
+	free(text);
+	if (errors) {
+		config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+static char *describe(const struct config *c, int annotated)
+{
+	struct buf b = {0};
+	const char *section = NULL;
+	struct config *m = (struct config *)c;
+
+	if (annotated)
+		buf_addstr(&b, "# mkdistro.conf: the system mkdistro builds. Every key is optional;\n"
+			       "# a missing key takes its default. Relative paths are resolved\n"
+			       "# against this file's directory. Comments start with '#' or ';'.\n");
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+		if (!section || strcmp(section, k->section)) {
+			buf_printf(&b, "%s[%s]\n", section || annotated ? "\n" : "", k->section);
+			section = k->section;
+		}
+		if (annotated) {
+			const char *d = config_key_default(k);
+			buf_printf(&b, "# %s", k->help);
+			if (*d)
+				buf_printf(&b, " (default %s)", d);
+			buf_addch(&b, '\n');
+		}
+		if (k->kind == CONFIG_MEMORY) {
+			buf_printf(&b, "%s = %d\n", k->key, *int_field(m, k));
+		} else {
+			const char *v = *str_field(m, k);
+			if (v && *v)
+				buf_printf(&b, "%s = %s\n", k->key, v);
+			else
+				buf_printf(&b, "%s =\n", k->key);
+		}
+	}
+	return buf_steal(&b);
+}
+
+char *config_describe(const struct config *c)
+{
+	return describe(c, 0);
+}
+
+char *config_annotated(const struct config *c)
+{
+	return describe(c, 1);
+}
+
+void config_free(struct config *c)
+{
+	free(c->path);
+	free(c->dir);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].kind != CONFIG_MEMORY)
+			free(*str_field(c, &keys[i]));
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,76 @@
+/* config: the system description mkdistro.conf (INI), with a built-in
+ * default so that no file is needed. */
+#ifndef MKDISTRO_CONFIG_H
+#define MKDISTRO_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_FILE "mkdistro.conf"
+
+/* The effective configuration. Every string is owned; config_free frees. */
+struct config {
+	char *path;             /* file it came from, NULL for built-in */
+	char *dir;              /* directory relative paths are resolved against
+				 * (absolute for a file, "." for built-in) */
+	char *arch;             /* [system] arch */
+	char *hostname;         /* [system] hostname */
+	char *linux_version;    /* [linux] version */
+	char *musl_version;     /* [musl] version */
+	char *busybox_version;  /* [busybox] version */
+	char *kernel_fragment;  /* [linux] fragment: absolute path or NULL */
+	char *busybox_fragment; /* [busybox] fragment: absolute path or NULL */
+	char *cmdline;          /* [linux] cmdline appended to the kernel's, "" if none */
+	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
+	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
+	int memory_mb;          /* [qemu] memory in MiB */
+};
+
+/* How a key's value is checked and stored. */
+enum config_kind {
+	CONFIG_ARCH,        /* a name from the arch table */
+	CONFIG_HOSTNAME,    /* letters, digits, '-', '.', at most 64 */
+	CONFIG_VERSION,     /* a catalog version of the component named by the section */
+	CONFIG_FILE_PATH,   /* an existing regular file; empty means none */
+	CONFIG_DIR_PATH,    /* an existing directory; empty means none */
+	CONFIG_TEXT,        /* free text without control characters */
+	CONFIG_COMPRESSION, /* gzip, xz, lz4, zstd or none */
+	CONFIG_MEMORY,      /* MiB, 32..65536, suffix M or G allowed */
+};
+
+/* One key of mkdistro.conf. The table of these is the single list of keys
+ * the parser, config_describe and an annotated template all use. */
+struct config_key {
+	const char *section;   /* "system" */
+	const char *key;       /* "arch" */
+	const char *def;       /* default as written in the file; NULL when it
+				* is computed (see config_key_default) */
+	const char *help;      /* one line, for an annotated config */
+	enum config_kind kind;
+	size_t offset;         /* of the field in struct config (internal) */
+};
+
+/* The key table in file order; *N gets its length. Static memory. */
+const struct config_key *config_keys(size_t *n);
+/* The default value of K as text ("" for none). Static memory. */
+const char *config_key_default(const struct config_key *k);
+
+/* Fill C from PATH. PATH NULL means ./mkdistro.conf if it exists, else the
+ * built-in default. A given PATH that does not exist is an error when
+ * MUST_EXIST, else the built-in default is used. Every problem is reported
+ * with warn() as "FILE:LINE: message" (all of them, not just the first).
+ * Returns 0, or -1 with C left empty (config_free is still safe). */
+int config_load(struct config *c, const char *path, int must_exist);
+
+/* The effective configuration as INI text, every key present, in table
+ * order; deterministic, so it can be hashed into step keys. Loading the
+ * text again gives the same configuration. The caller frees it. */
+char *config_describe(const struct config *c);
+
+/* Like config_describe, with a header and each key's help as a comment
+ * above it: the file `mkdistro init` writes. The caller frees it. */
+char *config_annotated(const struct config *c);
+
+/* Free every string of C and zero it. */
+void config_free(struct config *c);
+
+#endif

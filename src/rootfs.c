@@ -1,0 +1,137 @@
+#include "rootfs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* /init runs first: mount what the kernel provides, then hand over to
+ * BusyBox init, which runs the shell on the console and handles
+ * poweroff/reboot. */
+static const char init_script[] =
+	"#!/bin/sh\n"
+	"# mkdistro: mount the kernel's file systems, then start BusyBox init.\n"
+	"export PATH=/sbin:/bin:/usr/sbin:/usr/bin\n"
+	"mount -t devtmpfs devtmpfs /dev 2>/dev/null\n"
+	"mount -t proc proc /proc\n"
+	"mount -t sysfs sysfs /sys\n"
+	"hostname -F /etc/hostname\n"
+	"exec /sbin/init\n";
+
+/* cttyhack opens the real console device (ttyS0...), so the shell gets a
+ * controlling terminal and job control; /dev/console cannot give that. */
+static const char inittab[] =
+	"# mkdistro: BusyBox init configuration\n"
+	"::sysinit:/etc/init.d/rcS\n"
+	"::respawn:/bin/cttyhack /bin/sh -l\n"
+	"::ctrlaltdel:/sbin/reboot\n"
+	"::shutdown:/etc/init.d/rc.shutdown\n";
+
+static const char rcs[] =
+	"#!/bin/sh\n"
+	"# mkdistro: system start-up\n"
+	"mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+	"mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null\n"
+	"exit 0\n";
+
+/* The kernel is built without ACPI, so a power-off would only halt the
+ * CPU and leave QEMU running. QEMU runs with -no-reboot, which turns a
+ * reboot into its exit: so both poweroff and reboot end in a reboot. */
+static const char rc_shutdown[] =
+	"#!/bin/sh\n"
+	"# mkdistro: last action of poweroff and reboot (see comment in rootfs.c)\n"
+	"sync\n"
+	"umount -a -r 2>/dev/null\n"
+	"reboot -f\n";
+
+static const char profile[] =
+	"# mkdistro: login shell set-up\n"
+	"export PATH=/sbin:/bin:/usr/sbin:/usr/bin\n"
+	"export HOME=/root\n"
+	"export PS1='\\h:\\w\\$ '\n";
+
+static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n";
+static const char group[] = "root:x:0:\n";
+
+struct genfile {
+	const char *path;
+	const char *text;
+	mode_t mode;
+};
+
+static const struct genfile files[] = {
+	{ "init", init_script, 0755 },
+	{ "etc/inittab", inittab, 0644 },
+	{ "etc/init.d/rcS", rcs, 0755 },
+	{ "etc/init.d/rc.shutdown", rc_shutdown, 0755 },
+	{ "etc/profile", profile, 0644 },
+	{ "etc/passwd", passwd, 0644 },
+	{ "etc/group", group, 0644 },
+};
+
+static const char *const dirs[] = { "dev", "etc", "etc/init.d", "proc", "root", "sys", "tmp" };
+
+char *rootfs_generated_text(const struct config *cfg)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		buf_printf(&b, "%s %o\n%s", files[i].path, (unsigned)files[i].mode, files[i].text);
+	buf_printf(&b, "etc/hostname\n%s\n", cfg->hostname);
+	return buf_steal(&b);
+}
+
+static int write_in(const char *root, const char *rel, const char *text, mode_t mode)
+{
+	char *path = path_join(root, rel);
+	int rc = write_file_atomic(path, text, strlen(text), mode);
+	free(path);
+	return rc;
+}
+
+int rootfs_stage(const struct config *cfg, const char *bbdir, const char *dest)
+{
+	char *tmp = xasprintf("%s.tmp", dest);
+	int rc = -1;
+
+	if (rm_rf(tmp) < 0 || copy_tree(bbdir, tmp) < 0)
+		goto out;
+	/* BusyBox installs a /linuxrc for initrd images; an initramfs uses
+	 * /init instead. */
+	char *linuxrc = path_join(tmp, "linuxrc");
+	unlink(linuxrc);
+	free(linuxrc);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *d = path_join(tmp, dirs[i]);
+		int r = mkdir_p(d, 0755);
+		if (r == 0 && !strcmp(dirs[i], "tmp"))
+			r = chmod(d, 01777);
+		free(d);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (write_in(tmp, files[i].path, files[i].text, files[i].mode) < 0)
+			goto out;
+	char *hostname = xasprintf("%s\n", cfg->hostname);
+	int r = write_in(tmp, "etc/hostname", hostname, 0644);
+	free(hostname);
+	if (r < 0)
+		goto out;
+	if (cfg->overlay && copy_tree(cfg->overlay, tmp) < 0)
+		goto out;
+	if (rm_rf(dest) < 0)
+		goto out;
+	if (rename(tmp, dest) < 0) {
+		warn("rename '%s' to '%s':", tmp, dest);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		rm_rf(tmp);
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,17 @@
+/* rootfs: the staging tree of the root filesystem: BusyBox, the files in
+ * /etc that make it a system, /init, and the user's overlay on top. */
+#ifndef MKDISTRO_ROOTFS_H
+#define MKDISTRO_ROOTFS_H
+
+#include "config.h"
+
+/* The generated files as "path\0content" text (new memory), so that a
+ * change to any of them changes the rootfs step's key. */
+char *rootfs_generated_text(const struct config *cfg);
+
+/* Build the tree at DEST from BusyBox's install tree BBDIR, the generated
+ * files and CFG's overlay (which wins over both). DEST is replaced as a
+ * whole: built next to it, then renamed. Returns 0 or -1 after warn(). */
+int rootfs_stage(const struct config *cfg, const char *bbdir, const char *dest);
+
+#endif

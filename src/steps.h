@@ -1,0 +1,69 @@
+/* steps: a build as a graph of steps. Each step's key is a hash of its
+ * labelled inputs (which include the keys of the steps it needs); a step
+ * whose key matches the one recorded at its last success is skipped. */
+#ifndef MKDISTRO_STEPS_H
+#define MKDISTRO_STEPS_H
+
+#include <stddef.h>
+
+#include "hash.h"
+#include "util.h"
+
+#define STEP_MAX_DEPS 6
+
+struct step;
+
+/* Collected inputs of a step: "label sha256" lines. */
+struct step_inputs {
+	struct buf lines;
+};
+
+/* Add an input: LABEL names it in `mkdistro status`, DATA is hashed. */
+void step_input(struct step_inputs *in, const char *label, const void *data, size_t n);
+/* Add a string input. */
+void step_input_str(struct step_inputs *in, const char *label, const char *s);
+/* Add a file's contents as an input (missing file hashes as "missing"). */
+void step_input_file(struct step_inputs *in, const char *label, const char *path);
+/* Add a directory tree (names, modes, link targets, contents) as an input. */
+void step_input_tree(struct step_inputs *in, const char *label, const char *dir);
+
+struct step {
+	const char *name;
+	const char *deps[STEP_MAX_DEPS]; /* names of steps it needs; NULL-terminated */
+	/* Add everything that can change the output (besides the deps' keys). */
+	void (*inputs)(void *ctx, struct step_inputs *in);
+	/* Do the work, writing all output to LOG. Return 0 or -1 (after
+	 * warn() for problems that are not in the log). */
+	int (*run)(void *ctx, const char *log);
+	/* Paths that must exist for a recorded success to count. */
+	const char *outputs[4];
+
+	/* Filled in by the runner. */
+	char key[SHA256_HEX_LEN + 1];
+	char *inputs_text;
+	int needed, state;
+	double seconds;
+};
+
+enum { STEP_PENDING, STEP_CACHED, STEP_DONE, STEP_FAILED };
+
+struct plan {
+	struct step *steps; /* in dependency order: deps before users */
+	size_t n;
+	void *ctx;
+	const char *stampdir;
+	const char *logdir;
+};
+
+/* Compute keys of every step (in order). */
+void plan_keys(struct plan *p);
+/* Run TARGET and what it needs. Returns 0, or -1 after reporting the
+ * failed step with the tail of its log. */
+int plan_run(struct plan *p, const char *target);
+/* Print each step as up to date or stale (and why). Returns the number of
+ * stale steps. */
+int plan_status(struct plan *p);
+/* Print the table of the last plan_run: step, seconds, ran or cached. */
+void plan_report(const struct plan *p);
+
+#endif

@@ -1,0 +1,19 @@
+/* toolchain: the target compiler. The host's (or Debian's cross) gcc is
+ * pointed at the musl sysroot by a gcc specs file, so that programs for
+ * the target are compiled and linked against musl, never the host glibc
+ * (--sysroot alone still links glibc). */
+#ifndef MKDISTRO_TOOLCHAIN_H
+#define MKDISTRO_TOOLCHAIN_H
+
+#include "arch.h"
+
+/* Write SYSROOT/musl-gcc.specs and an executable wrapper SYSROOT/bin/cc
+ * that runs "<prefix>gcc -specs=..." with the arguments it is given.
+ * KHEADERS is the kernel's installed UAPI include directory. Returns 0 or
+ * -1 after warn(). */
+int toolchain_write(const struct arch *a, const char *sysroot, const char *kheaders);
+
+/* Path of the wrapper for SYSROOT (new memory). */
+char *toolchain_cc(const char *sysroot);
+
+#endif

@@ -1,0 +1,69 @@
+/* util: messages, checked allocation, a growable string buffer, files. */
+#ifndef MKDISTRO_UTIL_H
+#define MKDISTRO_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Verbosity level set by -v; 0 is quiet. */
+extern int verbose;
+
+/* Print "mkdistro: MSG" to stderr. A format ending in ':' appends
+ * ": strerror(errno)". */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warn() then exit(1). */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocators that die on failure or size overflow. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Formatted string in new memory; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "a/b" in new memory (no doubled slash); the caller frees it. */
+char *path_join(const char *a, const char *b);
+
+/* Growable byte buffer, always NUL-terminated; zero-initialise to start. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+void buf_add(struct buf *b, const void *data, size_t n);
+void buf_addstr(struct buf *b, const char *s);
+void buf_addch(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Release the buffer's memory and reset it to empty. */
+void buf_free(struct buf *b);
+/* Hand the string to the caller (who frees it) and reset the buffer. */
+char *buf_steal(struct buf *b);
+
+/* Write DATA to PATH atomically: temporary file in the same directory,
+ * fsync, rename. Returns 0, or -1 after warn() (no file left behind). */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file into new NUL-terminated memory; *LEN (if not NULL)
+ * gets its length. Returns NULL after warn(). */
+char *read_file(const char *path, size_t *len);
+/* Like read_file but silent: NULL with errno set. */
+char *read_file_quiet(const char *path, size_t *len);
+/* mkdir -p. Returns 0, or -1 after warn(). */
+int mkdir_p(const char *path, mode_t mode);
+/* rm -rf without following symlinks. Returns 0 (also if PATH is missing),
+ * or -1 after warn(). */
+int rm_rf(const char *path);
+/* Copy a regular file with its mode bits. Returns 0, or -1 after warn(). */
+int copy_file(const char *from, const char *to);
+/* Copy the tree FROM into TO (created if missing): directories, regular
+ * files with their mode bits, symlinks as links. Entries of TO with the same
+ * name are replaced. Other file types are an error. Returns 0 or -1. */
+int copy_tree(const char *from, const char *to);
+/* 1 if PATH exists (lstat), else 0. */
+int path_exists(const char *path);
+/* 1 if PATH is an executable regular file found in $PATH (or a path). */
+int have_program(const char *name);
+/* Duration in seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
+double now_seconds(void);
+
+#endif

@@ -1,0 +1,49 @@
+# Helpers for end-to-end tests: sourced by tests/e2e/*.sh.
+# Each check prints "ok - NAME" or "not ok - NAME"; the script's last line
+# is "# exit status N" (written by the EXIT trap) so the runner can tell a
+# script that stopped early from one that finished.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MKDISTRO="$ROOT/mkdistro"
+failures=0
+cleanup_dirs=""
+
+finish() {
+	rc=$?
+	for d in $cleanup_dirs; do rm -rf "$d"; done
+	[ $failures -ne 0 ] && rc=1
+	echo "# exit status $rc"
+}
+trap finish EXIT
+
+tmpdir() {
+	d=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-test.XXXXXX")
+	cleanup_dirs="$cleanup_dirs $d"
+	echo "$d"
+}
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+
+# check NAME COMMAND...: ok if COMMAND succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '  expected: %s\n  actual:   %s\n' "$2" "$3" | sed -n l | sed 's/\$$//'
+	fi
+}
+
+# run_status VAR COMMAND...: run, store the exit status in VAR, output in $out.
+run_out() {
+	out=$("$@" 2>&1)
+	status=$?
+}

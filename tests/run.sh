@@ -1,0 +1,62 @@
+#!/bin/sh
+# Run the tests and end with one line "N passed, N failed".
+#   tests/run.sh          unit tests, then end-to-end tests
+#   tests/run.sh unit     unit tests only
+#   tests/run.sh e2e      end-to-end tests only
+# Unit tests are cmocka programs built with ASan/UBSan (obj-san/test_*).
+# End-to-end tests are tests/e2e/*.sh; each prints "ok - NAME" or
+# "not ok - NAME" per check (TAP style) and exits non-zero on failure.
+set -u
+cd "$(dirname "$0")/.."
+what=${1:-all}
+pass=0
+fail=0
+failed=""
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in obj-san/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		rc=$?
+		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		p=${p:-0}
+		f=${f:-0}
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+			# Crashed or a sanitizer stopped it: count the program as failed.
+			f=1
+		fi
+		pass=$((pass + p))
+		fail=$((fail + f))
+		if [ "$f" -ne 0 ]; then
+			printf '%s\n' "$out"
+			failed="$failed ${t#obj-san/}"
+		fi
+		echo "unit $(basename "$t"): $p passed, $f failed"
+	done
+fi
+
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+	for t in tests/e2e/*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		echo "== e2e $name"
+		log=$(mktemp)
+		sh "$t" 2>&1 | tee "$log"
+		rc=$(sed -n 's/^# exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+		if [ "${rc:-1}" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "not ok - $name ended early (status ${rc:-unknown})"
+			f=1
+		fi
+		rm -f "$log"
+		pass=$((pass + p))
+		fail=$((fail + f))
+		[ "$f" -ne 0 ] && failed="$failed $name"
+	done
+fi
+
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
