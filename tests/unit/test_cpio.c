@@ -155,7 +155,7 @@ static unsigned long hex8(const unsigned char *p)
 	unsigned long v = 0;
 
 	for (int i = 0; i < 8; i++) {
-		int c = p[i], d;
+		int c = p[i], d = 0;
 		if (c >= '0' && c <= '9')
 			d = c - '0';
 		else if (c >= 'A' && c <= 'F')

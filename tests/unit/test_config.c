@@ -1,0 +1,500 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "catalog.h"
+#include "config.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+static char *realtmp;    /* tmpdir with symlinks resolved, as config_load reports it */
+static char *origcwd;
+static int saved_stderr = -1;
+
+static void capture(void)
+{
+	char *p = path_join(tmpdir, "stderr");
+	fflush(stderr);
+	saved_stderr = dup(2);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && saved_stderr >= 0);
+	dup2(fd, 2);
+	close(fd);
+	free(p);
+}
+
+static char *captured(void)
+{
+	char *p = path_join(tmpdir, "stderr");
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	char *s = read_file(p, NULL);
+	assert_non_null(s);
+	free(p);
+	return s;
+}
+
+/* After a failed assertion: stderr back, and back to the starting directory. */
+static int restore(void **state)
+{
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, 2);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+	return chdir(origcwd);
+}
+
+static char *tpath(const char *rel)
+{
+	return path_join(tmpdir, rel);
+}
+
+static void put_file(const char *rel, const char *text)
+{
+	char *p = tpath(rel);
+	char *d = xstrdup(p);
+	*strrchr(d, '/') = '\0';
+	assert_int_equal(mkdir_p(d, 0755), 0);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
+	free(d);
+	free(p);
+}
+
+static void put_dir(const char *rel)
+{
+	char *p = tpath(rel);
+	assert_int_equal(mkdir_p(p, 0755), 0);
+	free(p);
+}
+
+static void enter(const char *rel)
+{
+	put_dir(rel);
+	char *p = tpath(rel);
+	assert_int_equal(chdir(p), 0);
+	free(p);
+}
+
+/* Load REL (under tmpdir) and return what was printed. */
+static char *load_err(struct config *c, const char *rel, int want_rc)
+{
+	char *p = tpath(rel);
+	capture();
+	int rc = config_load(c, p, 1);
+	char *err = captured();
+	if (rc != want_rc)
+		fprintf(stderr, "config_load: %d, printed:\n%s", rc, err);
+	assert_int_equal(rc, want_rc);
+	free(p);
+	return err;
+}
+
+static int setup(void **state)
+{
+	if (!mkdtemp(tmpdir))
+		return -1;
+	realtmp = realpath(tmpdir, NULL);
+	origcwd = getcwd(NULL, 0);
+	return realtmp && origcwd ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	int rc = chdir(origcwd);
+	free(realtmp);
+	free(origcwd);
+	return rm_rf(tmpdir) | rc;
+}
+
+static char *default_describe(void)
+{
+	return xasprintf("[system]\n"
+			 "arch = %s\n"
+			 "hostname = mkdistro\n"
+			 "\n"
+			 "[linux]\n"
+			 "version = %s\n"
+			 "fragment =\n"
+			 "cmdline =\n"
+			 "\n"
+			 "[musl]\n"
+			 "version = %s\n"
+			 "\n"
+			 "[busybox]\n"
+			 "version = %s\n"
+			 "fragment =\n"
+			 "\n"
+			 "[initramfs]\n"
+			 "compression = gzip\n"
+			 "overlay =\n"
+			 "\n"
+			 "[qemu]\n"
+			 "memory = 128\n",
+			 arch_default()->name, catalog_default_version("linux"),
+			 catalog_default_version("musl"), catalog_default_version("busybox"));
+}
+
+static void check_defaults(const struct config *c)
+{
+	assert_string_equal(c->arch, arch_default()->name);
+	assert_string_equal(c->hostname, "mkdistro");
+	assert_string_equal(c->linux_version, catalog_default_version("linux"));
+	assert_string_equal(c->musl_version, catalog_default_version("musl"));
+	assert_string_equal(c->busybox_version, catalog_default_version("busybox"));
+	assert_null(c->kernel_fragment);
+	assert_null(c->busybox_fragment);
+	assert_string_equal(c->cmdline, "");
+	assert_string_equal(c->compression, "gzip");
+	assert_null(c->overlay);
+	assert_int_equal(c->memory_mb, 128);
+}
+
+static void test_builtin_default(void **state)
+{
+	struct config c;
+	enter("empty");
+	capture();
+	assert_int_equal(config_load(&c, NULL, 0), 0);
+	char *err = captured();
+	assert_string_equal(err, "");
+	free(err);
+	assert_null(c.path);
+	assert_string_equal(c.dir, ".");
+	check_defaults(&c);
+	char *d = config_describe(&c), *want = default_describe();
+	assert_string_equal(d, want);
+	free(d);
+	free(want);
+	config_free(&c);
+	assert_null(c.arch);
+	config_free(&c); /* twice is harmless */
+	restore(state);
+}
+
+static void test_file_in_cwd(void **state)
+{
+	struct config c;
+	put_file("cwd/mkdistro.conf", "[qemu]\nmemory = 256\n");
+	enter("cwd");
+	assert_int_equal(config_load(&c, NULL, 0), 0);
+	assert_string_equal(c.path, "mkdistro.conf");
+	char *dir = path_join(realtmp, "cwd");
+	assert_string_equal(c.dir, dir);
+	free(dir);
+	assert_int_equal(c.memory_mb, 256);
+	assert_string_equal(c.hostname, "mkdistro");
+	config_free(&c);
+	restore(state);
+}
+
+static void test_missing_file(void **state)
+{
+	struct config c;
+	char *p = tpath("none/x.conf");
+	capture();
+	assert_int_equal(config_load(&c, p, 1), -1);
+	char *err = captured();
+	char *want = xasprintf("mkdistro: read '%s': No such file or directory\n", p);
+	assert_string_equal(err, want);
+	assert_null(c.arch);
+	free(want);
+	free(err);
+
+	capture();
+	assert_int_equal(config_load(&c, p, 0), 0);
+	err = captured();
+	assert_string_equal(err, "");
+	assert_null(c.path);
+	check_defaults(&c);
+	config_free(&c);
+	free(err);
+	free(p);
+}
+
+static void test_good_file(void **state)
+{
+	struct config c;
+	put_file("sys/frags/kernel.config", "CONFIG_PRINTK=y\n");
+	put_file("abs/bb.config", "CONFIG_STATIC=y\n");
+	put_dir("sys/overlay/etc");
+	char *bb = path_join(realtmp, "abs/bb.config");
+	char *text = xasprintf(
+		"; mkdistro.conf for a test\n"
+		"# both comment styles\n"
+		"\n"
+		"[system]\n"
+		"  arch = x86_64\n"
+		"hostname=box-1.example\n"
+		"[ linux ]\n"
+		"version = %s\n"
+		"fragment = frags/kernel.config ; inline comment\n"
+		"cmdline = quiet loglevel=3 init=/init\n"
+		"[busybox]\n"
+		"fragment = %s\n"
+		"[initramfs]\n"
+		"compression = xz\n"
+		"overlay = overlay\n"
+		"[qemu]\n"
+		"memory: 1G\n"
+		"[system]\n"
+		"\n",
+		catalog_default_version("linux"), bb);
+	put_file("sys/my.conf", text);
+	free(text);
+
+	/* A relative path to the file: paths resolve against its directory,
+	 * not the current one. */
+	assert_int_equal(chdir(tmpdir), 0);
+	capture();
+	assert_int_equal(config_load(&c, "sys/my.conf", 1), 0);
+	char *err = captured();
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(chdir(origcwd), 0);
+
+	char *dir = path_join(realtmp, "sys");
+	char *frag = path_join(realtmp, "sys/frags/kernel.config");
+	char *ov = path_join(realtmp, "sys/overlay");
+	assert_string_equal(c.path, "sys/my.conf");
+	assert_string_equal(c.dir, dir);
+	assert_string_equal(c.arch, "x86_64");
+	assert_string_equal(c.hostname, "box-1.example");
+	assert_string_equal(c.kernel_fragment, frag);
+	assert_string_equal(c.busybox_fragment, bb);
+	assert_string_equal(c.cmdline, "quiet loglevel=3 init=/init");
+	assert_string_equal(c.compression, "xz");
+	assert_string_equal(c.overlay, ov);
+	assert_int_equal(c.memory_mb, 1024);
+
+	/* describe, loaded again from elsewhere, gives the same configuration */
+	char *d = config_describe(&c);
+	put_file("other/again.conf", d);
+	struct config c2;
+	char *p = tpath("other/again.conf");
+	assert_int_equal(config_load(&c2, p, 1), 0);
+	char *d2 = config_describe(&c2);
+	assert_string_equal(d, d2);
+	assert_string_equal(c2.kernel_fragment, frag);
+	config_free(&c2);
+	free(d2);
+
+	/* and so does the annotated form */
+	char *a = config_annotated(&c);
+	assert_non_null(strstr(a, "# guest memory in MiB (suffix M or G allowed) (default 128)\n"
+				  "memory = 1024\n"));
+	put_file("other/annotated.conf", a);
+	char *pa = tpath("other/annotated.conf");
+	assert_int_equal(config_load(&c2, pa, 1), 0);
+	d2 = config_describe(&c2);
+	assert_string_equal(d, d2);
+	config_free(&c2);
+	free(d2);
+	free(a);
+	free(pa);
+	free(p);
+	free(d);
+	free(dir);
+	free(frag);
+	free(ov);
+	free(bb);
+	config_free(&c);
+	restore(state);
+}
+
+static void test_errors(void **state)
+{
+	struct config c;
+	put_file("errs/not-a-dir", "x\n");
+	put_file("errs/mkdistro.conf",
+		 "# every kind of mistake\n"           /* 1 */
+		 "[system]\n"                          /* 2 */
+		 "arch = sparc\n"                      /* 3 */
+		 "hostname = my host\n"                /* 4 */
+		 "memory = 64\n"                       /* 5 */
+		 "[qemu]\n"                            /* 6 */
+		 "colour = blue\n"                     /* 7 */
+		 "memory = 12x\n"                      /* 8 */
+		 "memory = 256\n"                      /* 9 */
+		 "[foo]\n"                             /* 10 */
+		 "bar = 1\n"                           /* 11 */
+		 "[linux]\n"                           /* 12 */
+		 "version = 5.0\n"                     /* 13 */
+		 "fragment = nope.config\n"            /* 14 */
+		 "[initramfs]\n"                       /* 15 */
+		 "compression = bz2\n"                 /* 16 */
+		 "overlay = not-a-dir\n"               /* 17 */
+		 "just some words\n"                   /* 18 */
+		 "[busybox\n"                          /* 19 */
+		 "arch = x86_64\n"                     /* 20: in a broken section, not reported */
+		 "[busybox] trailing\n"                /* 21 */
+		 "fragment = .\n"                      /* 22 */
+		 "[musl]\n"                            /* 23 */
+		 "version =\n");                       /* 24 */
+	char *err = load_err(&c, "errs/mkdistro.conf", -1);
+	char *file = tpath("errs/mkdistro.conf");
+	char *archs = arch_names();
+	char *versions = catalog_versions("linux");
+	char *want = xasprintf(
+		"mkdistro: %1$s:3: unknown arch 'sparc' in [system]; known: %2$s\n"
+		"mkdistro: %1$s:4: bad hostname 'my host' in [system]: use 1 to 64 letters, digits, "
+		"'-' or '.', not starting with '-' or '.'\n"
+		"mkdistro: %1$s:5: unknown key 'memory' in [system]; known keys: arch, hostname "
+		"(memory belongs in [qemu])\n"
+		"mkdistro: %1$s:7: unknown key 'colour' in [qemu]; known keys: memory\n"
+		"mkdistro: %1$s:8: bad memory '12x' in [qemu]: expected MiB from 32 to 65536, "
+		"optionally with suffix M or G (e.g. 256M, 1G)\n"
+		"mkdistro: %1$s:9: duplicate key 'memory' in [qemu] (first set on line 8)\n"
+		"mkdistro: %1$s:10: unknown section [foo]; known sections: system, linux, musl, "
+		"busybox, initramfs, qemu\n"
+		"mkdistro: %1$s:13: unknown linux version '5.0' in [linux]; known: %3$s\n"
+		"mkdistro: %1$s:14: fragment '%4$s/errs/nope.config' in [linux]: No such file or directory\n"
+		"mkdistro: %1$s:16: bad compression 'bz2' in [initramfs]; allowed: gzip, xz, lz4, zstd, none\n"
+		"mkdistro: %1$s:17: overlay '%4$s/errs/not-a-dir' in [initramfs] is not a directory\n"
+		"mkdistro: %1$s:18: expected 'key = value' or '[section]'\n"
+		"mkdistro: %1$s:19: missing ']' in section header\n"
+		"mkdistro: %1$s:21: unexpected text after ']'\n"
+		"mkdistro: %1$s:22: fragment '%4$s/errs/.' in [busybox] is not a regular file\n"
+		"mkdistro: %1$s:24: empty value for 'version' in [musl]\n",
+		file, archs, versions, realtmp);
+	assert_string_equal(err, want);
+	assert_null(c.arch);
+	assert_null(c.path);
+	free(want);
+	free(archs);
+	free(versions);
+	free(file);
+	free(err);
+}
+
+static void test_more_errors(void **state)
+{
+	struct config c;
+	char longline[300];
+	memset(longline, 'x', sizeof(longline));
+	memcpy(longline, "cmdline = ", 10);
+	longline[sizeof(longline) - 1] = '\0';
+	char *text = xasprintf("arch = x86_64\n"
+			       "color = red\n"
+			       "[linux]\n"
+			       "%s\n"
+			       "cmdline = a\tb\n"
+			       "[system]\n"
+			       "hostname = -dash\n",
+			       longline);
+	put_file("more/m.conf", text);
+	free(text);
+	char *err = load_err(&c, "more/m.conf", -1);
+	char *file = tpath("more/m.conf");
+	char *want = xasprintf(
+		"mkdistro: %1$s:1: key 'arch' is outside any section; it belongs in [system]\n"
+		"mkdistro: %1$s:2: key 'color' is outside any section\n"
+		"mkdistro: %1$s:4: line too long (more than 198 characters)\n"
+		"mkdistro: %1$s:5: bad cmdline in [linux]: control characters are not allowed\n"
+		"mkdistro: %1$s:7: bad hostname '-dash' in [system]: use 1 to 64 letters, digits, "
+		"'-' or '.', not starting with '-' or '.'\n",
+		file);
+	assert_string_equal(err, want);
+	free(want);
+	free(file);
+	free(err);
+
+	put_file("more/nul.conf", "[qemu]\n");
+	char *p = tpath("more/nul.conf");
+	assert_int_equal(write_file_atomic(p, "[qemu]\0x", 8, 0644), 0);
+	capture();
+	assert_int_equal(config_load(&c, p, 1), -1);
+	err = captured();
+	want = xasprintf("mkdistro: %s: not a text file (contains a NUL byte)\n", p);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	free(p);
+}
+
+static void test_memory_values(void **state)
+{
+	static const struct { const char *text; int mb; } cases[] = {
+		{ "32", 32 }, { "128M", 128 }, { "128m", 128 }, { "2G", 2048 }, { "1g", 1024 },
+		{ "64G", 65536 }, { "65536", 65536 },
+		{ "31", -1 }, { "65537", -1 }, { "65G", -1 }, { "0x80", -1 }, { "M", -1 },
+		{ "-128", -1 }, { "128MB", -1 }, { "99999999999999999999", -1 }, { "1.5G", -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char *text = xasprintf("[qemu]\nmemory = %s\n", cases[i].text);
+		put_file("mem/m.conf", text);
+		free(text);
+		char *err = load_err(&c, "mem/m.conf", cases[i].mb < 0 ? -1 : 0);
+		if (cases[i].mb < 0) {
+			assert_non_null(strstr(err, ":2: bad memory '"));
+		} else {
+			assert_string_equal(err, "");
+			assert_int_equal(c.memory_mb, cases[i].mb);
+		}
+		free(err);
+		config_free(&c);
+	}
+}
+
+static void test_keys_table(void **state)
+{
+	size_t n;
+	const struct config_key *k = config_keys(&n);
+	assert_int_equal(n, 11);
+
+	/* The annotated default is a valid file equal to the built-in default,
+	 * and names every key of the table under its section. */
+	struct config def, c;
+	char *p = tpath("none.conf");
+	assert_int_equal(config_load(&def, p, 0), 0);
+	free(p);
+	char *a = config_annotated(&def);
+	for (size_t i = 0; i < n; i++) {
+		char *sect = xasprintf("[%s]\n", k[i].section);
+		char *key = xasprintf("\n%s =", k[i].key);
+		const char *s = strstr(a, sect);
+		assert_non_null(s);
+		assert_non_null(strstr(s, key));
+		assert_non_null(k[i].help);
+		free(sect);
+		free(key);
+	}
+	assert_string_equal(config_key_default(&k[0]), arch_default()->name);
+	put_file("ann/mkdistro.conf", a);
+	char *err = load_err(&c, "ann/mkdistro.conf", 0);
+	assert_string_equal(err, "");
+	check_defaults(&c);
+	free(err);
+	free(a);
+	config_free(&c);
+	config_free(&def);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_builtin_default, restore),
+		cmocka_unit_test_teardown(test_file_in_cwd, restore),
+		cmocka_unit_test_teardown(test_missing_file, restore),
+		cmocka_unit_test_teardown(test_good_file, restore),
+		cmocka_unit_test_teardown(test_errors, restore),
+		cmocka_unit_test_teardown(test_more_errors, restore),
+		cmocka_unit_test_teardown(test_memory_values, restore),
+		cmocka_unit_test_teardown(test_keys_table, restore),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
