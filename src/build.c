@@ -31,7 +31,6 @@ static const char seed_kernel_fragment[] =
 	"CONFIG_DEVTMPFS=y\n"
 	"CONFIG_PROC_FS=y\n"
 	"CONFIG_SYSFS=y\n"
-	"CONFIG_TMPFS=y\n"
 	"CONFIG_UNIX98_PTYS=y\n";
 
 /* BusyBox from defconfig, linked statically against musl. */
@@ -103,9 +102,22 @@ static int run(const char *log, const char *cwd, char *const argv[])
 	return -1;
 }
 
+/* "-jN", or NULL when the plan's job server hands out the jobs. */
 static char *jobs_arg(const struct build *b)
 {
-	return xasprintf("-j%d", b->jobs);
+	return plan_jobserver_active() ? NULL : xasprintf("-j%d", b->jobs);
+}
+
+/* Drop the NULL entries of the N-element V (optional arguments) and
+ * terminate it; V must have room for N+1. */
+static char **compact(char **v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			v[k++] = v[i];
+	v[k] = NULL;
+	return v;
 }
 
 /* ---- steps ---- */
@@ -207,7 +219,7 @@ static int make_kernel(const struct build *b, const char *log, const char *objdi
 	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
 	char *j = jobs_arg(b);
 	char *argv[] = { "make", "-C", src, o, arch, cross, j, (char *)target, (char *)extra, NULL };
-	int rc = run(log, NULL, argv);
+	int rc = run(log, NULL, compact(argv, 9));
 	free(src);
 	free(o);
 	free(arch);
@@ -307,7 +319,7 @@ static int musl_run(void *ctx, const char *log)
 	char *conf[] = { configure, "--prefix=/usr", "--disable-shared", target, cross, cc, NULL };
 	char *make[] = { "make", j, NULL };
 	char *install[] = { "make", "install", destdir, NULL };
-	if (run(log, obj, conf) < 0 || run(log, obj, make) < 0 || run(log, obj, install) < 0)
+	if (run(log, obj, conf) < 0 || run(log, obj, compact(make, 2)) < 0 || run(log, obj, install) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -375,7 +387,11 @@ static int bbconfig_run(void *ctx, const char *log)
 	if (run(log, NULL, defconfig) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
 	    run(log, obj, oldconfig) < 0)
 		goto out;
-	int bad = kconfig_verify(dotconfig, &frag, obj, "BusyBox");
+	/* BusyBox generates most Config.in files into the object tree; the
+	 * top ones stay in the source tree. */
+	char *trees = xasprintf("%s:%s", src, obj);
+	int bad = kconfig_verify(dotconfig, &frag, trees, "BusyBox");
+	free(trees);
 	if (bad != 0) {
 		if (bad > 0)
 			warn("%d requested BusyBox option%s did not survive oldconfig", bad,
@@ -404,9 +420,9 @@ static int busybox_run(void *ctx, const char *log)
 	char *j = jobs_arg(b);
 	int rc = -1;
 
-	char *make[] = { "make", j, cc, NULL };
+	char *make[] = { "make", cc, j, NULL };
 	char *install[] = { "make", cc, prefix, "install", NULL };
-	if (run(log, obj, make) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
+	if (run(log, obj, compact(make, 3)) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -546,6 +562,11 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 	b->plan.ctx = b;
 	b->plan.stampdir = bpath(b, "stamps");
 	b->plan.logdir = bpath(b, "logs");
+	b->plan.jobs = jobs;
+	/* The kernel beside musl and BusyBox: the job server keeps the sum
+	 * at JOBS, and the serial parts of one step (configure scripts,
+	 * linking, unpacking) leave room for another. */
+	b->plan.parallel = 3;
 	/* A recorded success counts only while its outputs exist. */
 	for (size_t i = 0; i < n; i++) {
 		struct step *s = &b->plan.steps[i];

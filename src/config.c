@@ -30,11 +30,11 @@ static const struct config_key keys[] = {
 	  CONFIG_VERSION, F(busybox_version) },
 	{ "busybox", "fragment", "", "file of CONFIG_ lines applied on top of defconfig",
 	  CONFIG_FILE_PATH, F(busybox_fragment) },
-	{ "initramfs", "compression", "gzip", "gzip, xz, lz4, zstd or none",
+	{ "initramfs", "compression", "gzip", "initramfs compression: gzip, xz, lz4, zstd or none",
 	  CONFIG_COMPRESSION, F(compression) },
 	{ "initramfs", "overlay", "", "directory copied over the root file system",
 	  CONFIG_DIR_PATH, F(overlay) },
-	{ "qemu", "memory", "128", "guest memory in MiB (suffix M or G allowed)",
+	{ "qemu", "memory", "128", "guest memory in MiB; suffix M or G allowed",
 	  CONFIG_MEMORY, F(memory_mb) },
 };
 
@@ -485,6 +485,8 @@ int config_load(struct config *c, const char *path, int must_exist)
 	p->dir = c->dir;
 	p->c = c;
 	p->text = text;
+	if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* UTF-8 byte order mark */
+		p->text += 3;
 	p->section_ok = 1;
 	int rc = ini_parse_stream(reader, p, handler, p);
 	if (rc == -2) {

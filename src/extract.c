@@ -201,7 +201,7 @@ static int extract_entry(struct job *j, struct archive_entry *e)
 	int r = archive_write_header(j->out, e);
 	if (r < ARCHIVE_WARN)
 		return lib_error(j, j->out, raw);
-	if (r == ARCHIVE_OK && copy_data(j, raw) < 0)
+	if (copy_data(j, raw) < 0)
 		return -1;
 	if (archive_write_finish_entry(j->out) < ARCHIVE_WARN)
 		return lib_error(j, j->out, raw);
@@ -313,6 +313,8 @@ out:
 		archive_write_free(j.out);
 	if (j.in)
 		archive_read_free(j.in);
+	/* Every relative path the caller holds would now be wrong, and
+	 * there is no way back: this is not an error a caller can handle. */
 	if (in_tmp && fchdir(cwd) < 0)
 		die("cannot return to the working directory: %s", strerror(errno));
 	if (cwd >= 0)

@@ -197,7 +197,7 @@ static int check_cached(const char *path, const struct origin *o, struct buf *lo
 	warn("cached '%s' is corrupt: expected sha256 %s (%s), got sha256 %s (%lld bytes); %s%s%s",
 	     path, o->sha256, want_size, got, (long long)size,
 	     bad ? "moved it aside to '" : "could not move it aside",
-	     bad ? bad : "", bad ? "' and fetching it again" : "");
+	     bad ? bad : "", bad ? "'" : "");
 	buf_printf(log, "  cache '%s': corrupt copy (sha256 mismatch)%s\n", path,
 		   bad ? ", set aside" : "");
 	if (!bad)

@@ -444,6 +444,7 @@ struct kdef {
 	char **deps;    /* enclosing if/menu/choice conditions, then its own depends on */
 	size_t ndeps;
 	int prompt;
+	int choice;     /* inside choice ... endchoice */
 	char *range;
 };
 
@@ -481,6 +482,19 @@ static void strv_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+/* Add a dependency unless it is already there (BusyBox repeats its if
+ * conditions as depends on). Takes S. */
+static void add_dep(char ***v, size_t *n, char *s)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp((*v)[i], s)) {
+			free(s);
+			return;
+		}
+	}
+	strv_add(v, n, s);
 }
 
 /* An expression from a Kconfig line: comment dropped, spaces collapsed. */
@@ -546,7 +560,7 @@ struct kparse {
 	int block;
 	size_t cur;             /* index of the definition being read, NONE if not recorded */
 	char cur_name[128];
-	int in_help, help_kw_indent, help_indent;
+	int in_help, help_indent;
 };
 
 static void push_frame(struct kparse *k, int kind, char *dep)
@@ -581,9 +595,11 @@ static void start_def(struct kparse *k, const char *name, int line)
 	d->name = xstrdup(name);
 	d->file = xstrdup(k->rel);
 	d->line = line;
-	for (size_t i = 0; i < k->nframes; i++)
+	for (size_t i = 0; i < k->nframes; i++) {
 		for (size_t j = 0; j < k->frames[i].ndeps; j++)
-			strv_add(&d->deps, &d->ndeps, xstrdup(k->frames[i].deps[j]));
+			add_dep(&d->deps, &d->ndeps, xstrdup(k->frames[i].deps[j]));
+		d->choice |= k->frames[i].kind == B_CHOICE;
+	}
 	k->cur = ix->ndefs++;
 }
 
@@ -595,15 +611,15 @@ static void kconfig_line(struct kparse *k, const char *line, int lineno)
 	while (is_blank(*s))
 		s++;
 
-	/* Help text ends at the first line indented less than its first line. */
+	/* As in kconfig's lexer: help text ends at an unindented line or one
+	 * indented less than its first line (which BusyBox indents no deeper
+	 * than the "help" keyword itself). */
 	if (k->in_help) {
 		if (*s == '\0')
 			return;
-		if (k->help_indent < 0 && ind > k->help_kw_indent) {
+		if (ind > 0 && k->help_indent < 0)
 			k->help_indent = ind;
-			return;
-		}
-		if (k->help_indent >= 0 && ind >= k->help_indent)
+		if (ind > 0 && ind >= k->help_indent)
 			return;
 		k->in_help = 0;
 	}
@@ -637,10 +653,10 @@ static void kconfig_line(struct kparse *k, const char *line, int lineno)
 		if (strcmp(arg, "on"))
 			return;
 		if (d)
-			strv_add(&d->deps, &d->ndeps, clean_expr(rest));
+			add_dep(&d->deps, &d->ndeps, clean_expr(rest));
 		else if ((k->block == B_MENU || k->block == B_CHOICE) && k->nframes)
-			strv_add(&k->frames[k->nframes - 1].deps, &k->frames[k->nframes - 1].ndeps,
-				 clean_expr(rest));
+			add_dep(&k->frames[k->nframes - 1].deps, &k->frames[k->nframes - 1].ndeps,
+				clean_expr(rest));
 	} else if (!strcmp(w, "select")) {
 		word(rest, arg, sizeof(arg));
 		if (k->block == B_ENTRY && kconfig_get(ix->want, arg)) {
@@ -655,7 +671,6 @@ static void kconfig_line(struct kparse *k, const char *line, int lineno)
 		d->range = clean_expr(rest);
 	} else if (!strcmp(w, "help") || !strcmp(w, "---help---")) {
 		k->in_help = 1;
-		k->help_kw_indent = ind;
 		k->help_indent = -1;
 	}
 }
@@ -739,6 +754,53 @@ static void walk(struct kindex *ix, const char *dir, const char *rel, int depth)
 		free(full);
 	}
 	closedir(d);
+}
+
+/* BusyBox generates most Config.in files into its O= directory, but the
+ * top one stays in the source tree, which the Makefile it writes there
+ * names ("KERNELSRC    := /path"). Returns that in new memory, or NULL. */
+static char *objtree_source(const char *dir)
+{
+	char *mk = path_join(dir, "Makefile");
+	char *text = read_file_quiet(mk, NULL);
+	free(mk);
+	if (!text)
+		return NULL;
+	char *src = NULL;
+	for (const char *l = text; *l && !src;) {
+		const char *end = strchrnul(l, '\n');
+		if (!strncmp(l, "KERNELSRC", 9)) {
+			const char *p = skip_blank(l + 9, end), *e = end;
+			if (end - p > 2 && !strncmp(p, ":=", 2)) {
+				p = skip_blank(p + 2, end);
+				while (e > p && is_blank(e[-1]))
+					e--;
+				if (e > p)
+					src = xstrndup(p, (size_t)(e - p));
+			}
+		}
+		l = *end ? end + 1 : end;
+	}
+	free(text);
+	struct stat st;
+	if (src && (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		free(src);
+		src = NULL;
+	}
+	return src;
+}
+
+/* 1 if DIR is one of the ':'-separated LIST. */
+static int in_list(const char *list, const char *dir)
+{
+	size_t n = strlen(dir);
+	for (const char *t = list; *t;) {
+		const char *colon = strchrnul(t, ':');
+		if ((size_t)(colon - t) == n && !strncmp(t, dir, n))
+			return 1;
+		t = *colon ? colon + 1 : colon;
+	}
+	return 0;
 }
 
 /* The kernel's .config names its source architecture in its header:
@@ -1034,40 +1096,47 @@ static void node_symbols(const struct enode *n, char ***v, size_t *nv)
 
 /* Symbols of the operands of the top-level && chain that stay below NEED. */
 static void culprits(const struct enode *n, const struct kconfig_set *cur, int need, char ***v,
-		     size_t *nv)
+		     size_t *nv, int *nfail)
 {
 	if (n->op == E_AND) {
-		culprits(n->l, cur, need, v, nv);
-		culprits(n->r, cur, need, v, nv);
+		culprits(n->l, cur, need, v, nv, nfail);
+		culprits(n->r, cur, need, v, nv, nfail);
 		return;
 	}
 	int val = eval(n, cur);
-	if (val < 0 || val < need)
+	if (val < 0 || val < need) {
 		node_symbols(n, v, nv);
+		(*nfail)++;
+	}
 }
 
-/* " (A is not set, B=m)": the symbols keeping EXPR below what REQ needs,
- * those that are off or modules first, else all with their values. */
-static void add_states(struct buf *b, const struct kconfig_set *cur, const char *expr,
-		       const char *req)
+/* The symbols keeping EXPR below what REQ needs into *SYMS; returns the
+ * number of failing operands of its top-level &&, 0 if it is met. */
+static int dep_failures(const struct kconfig_set *cur, const char *expr, const char *req,
+			char ***syms, size_t *n)
 {
 	struct elex x = { expr, 0 };
 	struct enode *root = parse_or(&x, 0);
 	lex_space(&x);
-	char **syms = NULL;
-	size_t n = 0;
-	if (x.bad || *x.s)
-		node_symbols(root, &syms, &n); /* cannot tell which: name them all */
-	else
-		culprits(root, cur, !strcmp(req, "y") ? 2 : 1, &syms, &n);
+	int nfail = 0;
+	if (x.bad || *x.s) {
+		node_symbols(root, syms, n); /* cannot tell which: name them all */
+		nfail = 1;
+	} else {
+		culprits(root, cur, !strcmp(req, "y") ? 2 : 1, syms, n, &nfail);
+	}
 	enode_free(root);
+	return nfail;
+}
 
+/* " (A is not set, B=m)": those of SYMS that are off or modules, else all
+ * of them with their values. */
+static void add_states(struct buf *b, const struct kconfig_set *cur, char **syms, size_t n)
+{
 	size_t shown_n = 0;
 	for (int pass = 0; pass < 2 && !shown_n; pass++) {
 		for (size_t i = 0; i < n; i++) {
 			const char *v = kconfig_get(cur, syms[i]);
-			if (pass == 0 && tri(v) == 2)
-				continue;
 			if (pass == 0 && !is_n(v) && strcmp(v, "m"))
 				continue;
 			buf_addstr(b, shown_n++ ? ", " : " (");
@@ -1079,7 +1148,6 @@ static void add_states(struct buf *b, const struct kconfig_set *cur, const char 
 	}
 	if (shown_n)
 		buf_addch(b, ')');
-	strv_free(syms, n);
 }
 
 static char *explain(const struct kindex *ix, const struct kconfig_set *cur, const char *name,
@@ -1088,20 +1156,22 @@ static char *explain(const struct kindex *ix, const struct kconfig_set *cur, con
 	struct buf b = {0};
 	const struct kdef **defs = xcalloc(ix->ndefs ? ix->ndefs : 1, sizeof(*defs));
 	size_t nd = 0;
-	int prompt = 0;
+	int prompt = 0, choice = 0;
 	const char *range = NULL;
 	for (size_t i = 0; i < ix->ndefs; i++) {
 		if (strcmp(ix->defs[i].name, name))
 			continue;
 		defs[nd++] = &ix->defs[i];
 		prompt |= ix->defs[i].prompt;
+		choice |= ix->defs[i].choice;
 	}
 	qsort(defs, nd, sizeof(*defs), cmp_def);
 	for (size_t i = 0; i < nd && !range; i++)
 		range = defs[i]->range;
 
-	char **exprs = NULL, **by = NULL;
-	size_t nexprs = 0, nby = 0;
+	/* Definitions in several files are alternatives: join them with ||. */
+	char **exprs = NULL, **by = NULL, **syms = NULL;
+	size_t nexprs = 0, nby = 0, nsyms = 0;
 	for (size_t i = 0; i < nd; i++) {
 		char *e = def_expr(defs[i]);
 		size_t j;
@@ -1112,6 +1182,14 @@ static char *explain(const struct kindex *ix, const struct kconfig_set *cur, con
 		else
 			free(e);
 	}
+	struct buf deps = {0};
+	for (size_t i = 0; i < nexprs; i++) {
+		if (i)
+			buf_addstr(&deps, " || ");
+		add_operand(&deps, exprs[i], nexprs > 1);
+	}
+	int failing = nexprs ? dep_failures(cur, deps.s, req, &syms, &nsyms) : 0;
+
 	for (size_t i = 0; i < ix->nsels; i++) {
 		if (strcmp(ix->sels[i].target, name) || is_n(kconfig_get(cur, ix->sels[i].by)))
 			continue;
@@ -1132,22 +1210,19 @@ static char *explain(const struct kindex *ix, const struct kconfig_set *cur, con
 			buf_printf(&b, "%s%s", i ? ", " : "", by[i]);
 	} else if (!is_n(req) && !is_n(now) && range) {
 		buf_printf(&b, "its allowed range is %s", range);
-	} else if (!is_n(req) && nexprs) {
-		struct buf e = {0};
-		for (size_t i = 0; i < nexprs; i++) {
-			if (i)
-				buf_addstr(&e, " || ");
-			add_operand(&e, exprs[i], nexprs > 1);
-		}
-		buf_printf(&b, "it depends on %s", e.s);
-		add_states(&b, cur, e.s, req);
-		buf_free(&e);
+	} else if (!is_n(req) && failing) {
+		buf_printf(&b, "it depends on %s", deps.s);
+		add_states(&b, cur, syms, nsyms);
 	} else if (!prompt) {
 		buf_addstr(&b, "it has no prompt, so only a default or a select can set it");
+	} else if (choice) {
+		buf_addstr(&b, "it is one option of a choice; the choice decides which is set");
 	} else {
 		buf_printf(&b, "see its definition at %s:%d", defs[0]->file, defs[0]->line);
 	}
+	buf_free(&deps);
 	strv_free(exprs, nexprs);
+	strv_free(syms, nsyms);
 	strv_free(by, nby);
 	free(defs);
 	return buf_steal(&b);
@@ -1178,7 +1253,19 @@ int kconfig_verify(const char *dotconfig, const struct kconfig_set *frag, const 
 		struct kindex ix = { .want = &bad };
 		char *karch = config_karch(text);
 		ix.karch = karch;
-		walk(&ix, srctree, "", 0);
+		for (const char *t = srctree; *t;) {
+			const char *colon = strchrnul(t, ':');
+			char *dir = xstrndup(t, (size_t)(colon - t));
+			if (*dir) {
+				walk(&ix, dir, "", 0);
+				char *src = objtree_source(dir);
+				if (src && !in_list(srctree, src))
+					walk(&ix, src, "", 0);
+				free(src);
+			}
+			free(dir);
+			t = *colon ? colon + 1 : colon;
+		}
 		if (ix.failed)
 			rc = -1;
 		for (size_t i = 0; i < bad.n; i++) {

@@ -51,15 +51,17 @@ int kconfig_apply(const char *dotconfig, const struct kconfig_set *frag);
  * ("n" also matches an absent symbol). Each mismatch is reported in one
  * line, "mkdistro: WHAT option CONFIG_X=y was dropped (now: not set): it
  * depends on ...", with the reason read from the Kconfig* (kernel) or
- * Config.in (BusyBox: its generated ones live in the O= build directory)
- * files under SRCTREE, which are only scanned when there is a mismatch.
- * Returns the number of mismatches, or -1 on an I/O error. */
+ * Config.in (BusyBox) files under SRCTREE, which are only scanned when there
+ * is a mismatch. SRCTREE may list several directories separated by ':'.
+ * BusyBox generates most Config.in files into its O= directory: pass that
+ * directory ("SRC:OBJ" or just OBJ, whose Makefile names SRC). Returns the
+ * number of mismatches, or -1 on an I/O error. */
 int kconfig_verify(const char *dotconfig, const struct kconfig_set *frag, const char *srctree,
 		   const char *what);
 
 /* Append to OUT, as fragment lines sorted by name, the symbols of FULL
  * whose value differs from BASE ("n" and absent count as equal), so that
- * applying them to BASE gives FULL. Returns the number of lines. */
+ * applying them to BASE gives FULL's values. Returns the number of lines. */
 int kconfig_minimal(const struct kconfig_set *base, const struct kconfig_set *full, struct buf *out);
 
 /* Free everything S holds and zero it. */

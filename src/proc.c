@@ -35,6 +35,12 @@ void proc_untrack(pid_t pgid)
 			tracked[i] = 0;
 }
 
+void proc_forget_all(void)
+{
+	for (int i = 0; i < MAX_TRACKED; i++)
+		tracked[i] = 0;
+}
+
 void proc_kill_all(void)
 {
 	int any = 0;

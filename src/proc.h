@@ -31,6 +31,10 @@ int proc_wait(pid_t pid);
 void proc_track(pid_t pgid);
 void proc_untrack(pid_t pgid);
 
+/* In a forked child: forget the parent's tracked groups (they are not
+ * this process's to kill). */
+void proc_forget_all(void);
+
 /* Send SIGTERM, then SIGKILL after a short grace period, to every tracked
  * process group. Safe to call from a signal handler's exit path. */
 void proc_kill_all(void);

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "proc.h"
 
 void step_input(struct step_inputs *in, const char *label, const void *data, size_t n)
 {
@@ -195,6 +199,187 @@ static void show_log_tail(const char *log, int lines)
 	free(text);
 }
 
+static char *step_file(const struct plan *p, const struct step *s, const char *dir, const char *ext)
+{
+	char *name = xstrdup(s->name);
+	for (char *c = name; *c; c++)
+		if (*c == '/' || *c == ':')
+			*c = '-';
+	char *path = xasprintf("%s/%s.%s", dir, name, ext);
+	free(name);
+	(void)p;
+	return path;
+}
+
+/* The job server: a pipe holding one byte per free job slot. The
+ * scheduler takes a slot for each step it starts (the implicit slot of
+ * the first make in it) and gives it back when the step ends; makes take
+ * further slots from the same pipe. */
+static int js_fds[2] = { -1, -1 };
+static int js_sched = -1; /* our own non-blocking view of the read end */
+
+int plan_jobserver_active(void)
+{
+	return js_fds[0] >= 0;
+}
+
+static int jobserver_open(int jobs)
+{
+	if (pipe(js_fds) < 0) {
+		warn("pipe:");
+		return -1;
+	}
+	/* A separate open file description: O_NONBLOCK here must not change
+	 * how the makes read the pipe. */
+	char *self = xasprintf("/proc/self/fd/%d", js_fds[0]);
+	js_sched = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	free(self);
+	if (js_sched < 0) {
+		warn("job server:");
+		close(js_fds[0]);
+		close(js_fds[1]);
+		js_fds[0] = js_fds[1] = -1;
+		return -1;
+	}
+	for (int i = 0; i < jobs; i++)
+		if (write(js_fds[1], "+", 1) != 1) {
+			warn("job server:");
+			return -1;
+		}
+	char *flags = xasprintf(" -j%d --jobserver-auth=%d,%d", jobs, js_fds[0], js_fds[1]);
+	setenv("MAKEFLAGS", flags, 1);
+	free(flags);
+	return 0;
+}
+
+static void jobserver_close(void)
+{
+	if (js_fds[0] < 0)
+		return;
+	unsetenv("MAKEFLAGS");
+	close(js_fds[0]);
+	close(js_fds[1]);
+	close(js_sched);
+	js_fds[0] = js_fds[1] = js_sched = -1;
+}
+
+static int token_take(void)
+{
+	char c;
+	for (;;) {
+		ssize_t n = read(js_sched, &c, 1);
+		if (n == 1)
+			return 1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return 0;
+	}
+}
+
+static void token_give(void)
+{
+	while (write(js_fds[1], "+", 1) < 0 && errno == EINTR)
+		;
+}
+
+static int deps_done(struct plan *p, const struct step *s)
+{
+	for (int d = 0; d < STEP_MAX_DEPS && s->deps[d]; d++) {
+		const struct step *dep = find(p, s->deps[d]);
+		if (dep->state != STEP_DONE && dep->state != STEP_CACHED)
+			return 0;
+	}
+	return 1;
+}
+
+/* Start S in a child process of its own process group. */
+static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_t total)
+{
+	char *stamp = step_file(p, s, p->stampdir, "stamp");
+	/* Forget the old success first: if this run is interrupted, the next
+	 * one must redo the step. */
+	if (unlink(stamp) < 0 && errno != ENOENT) {
+		warn("remove '%s':", stamp);
+		free(stamp);
+		return -1;
+	}
+	free(stamp);
+	char *log = step_file(p, s, p->logdir, "log");
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	fprintf(stderr, "[%zu/%zu] %s ...\n", k, total, s->name);
+	fflush(NULL);
+	s->start = now_seconds() - t0;
+
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		proc_forget_all();
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		int rc = s->run(p->ctx, log);
+		fflush(NULL);
+		_exit(rc < 0 ? 1 : 0);
+	}
+	if (pid > 0) {
+		setpgid(pid, pid);
+		proc_track(pid);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(log);
+	if (pid < 0) {
+		warn("fork:");
+		return -1;
+	}
+	s->pid = pid;
+	s->state = STEP_RUNNING;
+	return 0;
+}
+
+/* Wait for one running step; returns it with its state set. */
+static struct step *step_reap(struct plan *p, double t0)
+{
+	int st;
+	pid_t pid;
+	for (;;) {
+		pid = waitpid(-1, &st, 0);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			warn("waitpid:");
+			return NULL;
+		}
+		for (size_t i = 0; i < p->n; i++) {
+			struct step *s = &p->steps[i];
+			if (s->state != STEP_RUNNING || s->pid != pid)
+				continue;
+			proc_untrack(pid);
+			kill(-pid, SIGKILL); /* anything it left behind */
+			s->pid = 0;
+			s->seconds = now_seconds() - t0 - s->start;
+			s->state = WIFEXITED(st) && WEXITSTATUS(st) == 0 && outputs_present(s) ? STEP_DONE
+											       : STEP_FAILED;
+			return s;
+		}
+	}
+}
+
+static int step_record(struct plan *p, struct step *s)
+{
+	char *stamp = step_file(p, s, p->stampdir, "stamp");
+	char *text = xasprintf("key %s\n%s", s->key, s->inputs_text);
+	int rc = write_file_atomic(stamp, text, strlen(text), 0644);
+	free(text);
+	free(stamp);
+	return rc;
+}
+
 int plan_run(struct plan *p, const char *target)
 {
 	struct step *t = find(p, target);
@@ -205,60 +390,100 @@ int plan_run(struct plan *p, const char *target)
 	plan_keys(p);
 	mark_needed(p, t);
 	size_t total = 0, k = 0;
-	for (size_t i = 0; i < p->n; i++)
-		total += p->steps[i].needed;
 	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->steps[i];
-		if (!s->needed)
-			continue;
-		k++;
-		if (up_to_date(p, s)) {
-			s->state = STEP_CACHED;
-			if (verbose)
-				fprintf(stderr, "[%zu/%zu] %s: up to date\n", k, total, s->name);
-			continue;
+		p->steps[i].state = STEP_PENDING;
+		p->steps[i].seconds = 0;
+		total += p->steps[i].needed;
+	}
+	double t0 = now_seconds();
+	int parallel = p->parallel > 0 ? p->parallel : 1;
+	int running = 0, failed = 0, js = 0;
+
+	for (;;) {
+		/* Start what can start, in plan order. */
+		int progress = 1;
+		while (progress && !failed) {
+			progress = 0;
+			for (size_t i = 0; i < p->n; i++) {
+				struct step *s = &p->steps[i];
+				if (!s->needed || s->state != STEP_PENDING || !deps_done(p, s))
+					continue;
+				if (up_to_date(p, s)) {
+					s->state = STEP_CACHED;
+					k++;
+					if (verbose)
+						fprintf(stderr, "[%zu/%zu] %s: up to date\n", k, total, s->name);
+					progress = 1;
+					continue;
+				}
+				if (!s->run) {
+					/* A step that only gathers others. */
+					s->state = STEP_DONE;
+					k++;
+					if (step_record(p, s) < 0)
+						failed = 1;
+					progress = 1;
+					continue;
+				}
+				if (running >= parallel)
+					continue;
+				if (!js) {
+					if (jobserver_open(p->jobs > 0 ? p->jobs : 1) < 0) {
+						failed = 1;
+						break;
+					}
+					js = 1;
+				}
+				if (!token_take())
+					continue;
+				if (step_start(p, s, t0, ++k, total) < 0) {
+					token_give();
+					failed = 1;
+					break;
+				}
+				running++;
+				progress = 1;
+			}
 		}
-		char *stamp = stamp_path(p, s);
-		/* Forget the old success first: if this run is interrupted,
-		 * the next one must redo the step. */
-		if (unlink(stamp) < 0 && errno != ENOENT) {
-			warn("remove '%s':", stamp);
-			free(stamp);
-			return -1;
+		if (running == 0)
+			break;
+		struct step *s = step_reap(p, t0);
+		if (!s) {
+			failed = 1;
+			proc_kill_all();
+			break;
 		}
-		char *name = xstrdup(s->name);
-		for (char *c = name; *c; c++)
-			if (*c == '/' || *c == ':')
-				*c = '-';
-		char *log = xasprintf("%s/%s.log", p->logdir, name);
-		free(name);
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			close(fd);
-		fprintf(stderr, "[%zu/%zu] %s ...\n", k, total, s->name);
-		double t0 = now_seconds();
-		int rc = s->run(p->ctx, log);
-		s->seconds = now_seconds() - t0;
-		if (rc < 0 || !outputs_present(s)) {
-			s->state = STEP_FAILED;
+		running--;
+		token_give();
+		if (s->state == STEP_DONE) {
+			fprintf(stderr, "[%zu/%zu] %s done in %.1f s\n", k, total, s->name, s->seconds);
+			if (step_record(p, s) < 0)
+				failed = 1;
+		} else if (failed) {
+			fprintf(stderr, "mkdistro: step '%s' stopped\n", s->name);
+		} else {
+			char *log = step_file(p, s, p->logdir, "log");
 			warn("step '%s' failed after %.1f s", s->name, s->seconds);
 			show_log_tail(log, 30);
 			fprintf(stderr, "mkdistro: full log: %s\n", log);
 			free(log);
-			free(stamp);
-			return -1;
+			if (running > 0)
+				fprintf(stderr, "mkdistro: stopping the other running steps\n");
+			failed = 1;
+			/* Stop the rest: their stamps are gone, so the next run
+			 * redoes them. */
+			for (size_t i = 0; i < p->n; i++)
+				if (p->steps[i].state == STEP_RUNNING)
+					kill(-p->steps[i].pid, SIGTERM);
 		}
-		fprintf(stderr, "[%zu/%zu] %s done in %.1f s\n", k, total, s->name, s->seconds);
-		char *text = xasprintf("key %s\n%s", s->key, s->inputs_text);
-		rc = write_file_atomic(stamp, text, strlen(text), 0644);
-		free(text);
-		free(log);
-		free(stamp);
-		if (rc < 0)
-			return -1;
-		s->state = STEP_DONE;
 	}
-	return 0;
+	jobserver_close();
+	p->seconds = now_seconds() - t0;
+	if (!failed && t->state != STEP_DONE && t->state != STEP_CACHED) {
+		warn("internal error: step '%s' could not run", t->name);
+		failed = 1;
+	}
+	return failed ? -1 : 0;
 }
 
 /* Say which labelled inputs differ between the stamp and now. */

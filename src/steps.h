@@ -5,6 +5,7 @@
 #define MKDISTRO_STEPS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "hash.h"
 #include "util.h"
@@ -42,10 +43,11 @@ struct step {
 	char key[SHA256_HEX_LEN + 1];
 	char *inputs_text;
 	int needed, state;
-	double seconds;
+	pid_t pid;            /* while running */
+	double start, seconds; /* start: from the plan's start */
 };
 
-enum { STEP_PENDING, STEP_CACHED, STEP_DONE, STEP_FAILED };
+enum { STEP_PENDING, STEP_RUNNING, STEP_CACHED, STEP_DONE, STEP_FAILED };
 
 struct plan {
 	struct step *steps; /* in dependency order: deps before users */
@@ -53,7 +55,17 @@ struct plan {
 	void *ctx;
 	const char *stampdir;
 	const char *logdir;
+	/* Steps run at once (1: one after another), each in a child process.
+	 * JOBS tokens in a GNU make job server shared by every make they
+	 * start bound the whole build to JOBS jobs. */
+	int parallel;
+	int jobs;
+	double seconds; /* wall time of the last plan_run */
 };
+
+/* While plan_run runs with a job server, 1; make must then be run
+ * without -j (it takes its jobs from the server through MAKEFLAGS). */
+int plan_jobserver_active(void);
 
 /* Compute keys of every step (in order). */
 void plan_keys(struct plan *p);

@@ -188,7 +188,7 @@ static void test_builtin_default(void **state)
 static void test_file_in_cwd(void **state)
 {
 	struct config c;
-	put_file("cwd/mkdistro.conf", "[qemu]\nmemory = 256\n");
+	put_file("cwd/mkdistro.conf", "\xEF\xBB\xBF[qemu]\nmemory = 256\n");
 	enter("cwd");
 	assert_int_equal(config_load(&c, NULL, 0), 0);
 	assert_string_equal(c.path, "mkdistro.conf");
@@ -294,7 +294,7 @@ static void test_good_file(void **state)
 
 	/* and so does the annotated form */
 	char *a = config_annotated(&c);
-	assert_non_null(strstr(a, "# guest memory in MiB (suffix M or G allowed) (default 128)\n"
+	assert_non_null(strstr(a, "# guest memory in MiB; suffix M or G allowed (default 128)\n"
 				  "memory = 1024\n"));
 	put_file("other/annotated.conf", a);
 	char *pa = tpath("other/annotated.conf");
