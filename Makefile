@@ -27,6 +27,7 @@ UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=obj-san/%)
 
 .PHONY: all run check check-unit bench clean setup
+.SECONDARY: $(SANOBJ)
 
 all: mkdistro
 

@@ -681,9 +681,13 @@ int build_all(struct build *b)
 	free(path);
 	if (rc < 0)
 		return -1;
+	int ran = 0;
+	for (size_t i = 0; i < b->plan.n; i++)
+		ran += b->plan.steps[i].state == STEP_DONE && b->plan.steps[i].run;
 	if (verbose)
 		plan_report(&b->plan);
-	fprintf(stderr, "mkdistro: built out/vmlinuz, out/initrd.img, out/run-qemu.sh in %.1f s\n",
-		now_seconds() - t0);
+	if (ran || verbose)
+		fprintf(stderr, "mkdistro: built out/vmlinuz, out/initrd.img, out/run-qemu.sh in %.1f s\n",
+			now_seconds() - t0);
 	return 0;
 }

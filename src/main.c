@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -248,9 +249,11 @@ int main(int argc, char **argv)
 	setenv("TZ", "UTC", 1);
 	if (!getenv("SOURCE_DATE_EPOCH"))
 		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	char *stamp = xasprintf("@%s", getenv("SOURCE_DATE_EPOCH"));
-	setenv("KBUILD_BUILD_TIMESTAMP", stamp, 1);
-	free(stamp);
+	time_t epoch = (time_t)strtoll(getenv("SOURCE_DATE_EPOCH"), NULL, 10);
+	char stamp[64];
+	struct tm tm;
+	if (gmtime_r(&epoch, &tm) && strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S UTC %Y", &tm))
+		setenv("KBUILD_BUILD_TIMESTAMP", stamp, 1);
 	setenv("KBUILD_BUILD_USER", "mkdistro", 1);
 	setenv("KBUILD_BUILD_HOST", "mkdistro", 1);
 	/* When started from make (make run), the outer make's job server

@@ -1173,6 +1173,12 @@ int qemu_interactive(const struct boot *b)
 	if (!isatty(STDIN_FILENO))
 		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, NULL) == 0 ? 0 : 1;
 
+	/* QEMU is about to take the terminal over; from the background that
+	 * would steal it from the shell's foreground job. */
+	if (tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+		warn("boot '%s': not in the terminal's foreground (started with '&'?)", b->kernel);
+		return 1;
+	}
 	rb.accel = qemu_accel(b);
 	if (proc_need(rb.arch->qemu, rb.arch->qemu_pkg) < 0)
 		return 1;

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -293,7 +295,7 @@ static int deps_done(struct plan *p, const struct step *s)
 }
 
 /* Start S in a child process of its own process group. */
-static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_t total)
+static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_t total, int tty)
 {
 	char *stamp = step_file(p, s, p->stampdir, "stamp");
 	/* Forget the old success first: if this run is interrupted, the next
@@ -308,7 +310,8 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
-	fprintf(stderr, "[%zu/%zu] %s ...\n", k, total, s->name);
+	if (!tty)
+		fprintf(stderr, "[%zu/%zu] %s started\n", k, total, s->name);
 	fflush(NULL);
 	s->start = now_seconds() - t0;
 
@@ -342,13 +345,84 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	return 0;
 }
 
-/* Wait for one running step; returns it with its state set. */
-static struct step *step_reap(struct plan *p, double t0)
+/* Lines in a file, for progress estimates (0 if unreadable). */
+static long count_lines(const char *path)
+{
+	char chunk[1 << 15];
+	long n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t r;
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			n += chunk[i] == '\n';
+	close(fd);
+	return n;
+}
+
+/* The progress display on a terminal: one line per running step with its
+ * time and, when an earlier log of the same step exists, how far along
+ * its log is. Redrawn in place; finished steps scroll up above it. */
+static int drawn; /* lines of the display now on screen */
+
+static void progress_clear(void)
+{
+	for (int i = 0; i < drawn; i++)
+		fputs("\033[1A\033[2K", stderr);
+	drawn = 0;
+}
+
+static void progress_draw(struct plan *p, double t0)
+{
+	double now = now_seconds() - t0;
+	progress_clear();
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &p->steps[i];
+		if (s->state != STEP_RUNNING)
+			continue;
+		char *log = step_file(p, s, p->logdir, "log");
+		char *prev = step_file(p, s, p->logdir, "lines");
+		char *text = read_file_quiet(prev, NULL);
+		long total = text ? strtol(text, NULL, 10) : 0;
+		free(text);
+		fprintf(stderr, "  %-16s %7.1f s", s->name, now - s->start);
+		if (total > 0) {
+			long done = count_lines(log);
+			int pct = (int)(done * 100 / total);
+			if (pct > 99)
+				pct = 99;
+			fprintf(stderr, "  [%-20.*s] %2d%%", pct / 5, "####################", pct);
+		}
+		fputc('\n', stderr);
+		drawn++;
+		free(log);
+		free(prev);
+	}
+	fflush(stderr);
+}
+
+/* Wait for one running step; returns it with its state set. On a
+ * terminal the progress display is redrawn while waiting. */
+static struct step *step_reap(struct plan *p, double t0, int tty, int want_token, int *token_ready)
 {
 	int st;
 	pid_t pid;
+	*token_ready = 0;
 	for (;;) {
-		pid = waitpid(-1, &st, 0);
+		pid = waitpid(-1, &st, tty || want_token ? WNOHANG : 0);
+		if (pid == 0) {
+			if (tty)
+				progress_draw(p, t0);
+			/* A slot that a make gave back can start a waiting
+			 * step before any running one ends. */
+			struct pollfd pfd = { .fd = js_sched, .events = POLLIN };
+			if (poll(&pfd, want_token ? 1 : 0, 250) > 0 && want_token) {
+				*token_ready = 1;
+				return NULL;
+			}
+			continue;
+		}
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0) {
@@ -365,6 +439,8 @@ static struct step *step_reap(struct plan *p, double t0)
 			s->seconds = now_seconds() - t0 - s->start;
 			s->state = WIFEXITED(st) && WEXITSTATUS(st) == 0 && outputs_present(s) ? STEP_DONE
 											       : STEP_FAILED;
+			if (tty)
+				progress_clear();
 			return s;
 		}
 	}
@@ -398,6 +474,7 @@ int plan_run(struct plan *p, const char *target)
 	double t0 = now_seconds();
 	int parallel = p->parallel > 0 ? p->parallel : 1;
 	int running = 0, failed = 0, js = 0;
+	int tty = isatty(STDERR_FILENO) && !verbose;
 
 	for (;;) {
 		/* Start what can start, in plan order. */
@@ -436,7 +513,7 @@ int plan_run(struct plan *p, const char *target)
 				}
 				if (!token_take())
 					continue;
-				if (step_start(p, s, t0, ++k, total) < 0) {
+				if (step_start(p, s, t0, ++k, total, tty) < 0) {
 					token_give();
 					failed = 1;
 					break;
@@ -447,7 +524,13 @@ int plan_run(struct plan *p, const char *target)
 		}
 		if (running == 0)
 			break;
-		struct step *s = step_reap(p, t0);
+		int want = 0, token_ready;
+		for (size_t i = 0; i < p->n && !failed && running < parallel; i++)
+			if (p->steps[i].needed && p->steps[i].state == STEP_PENDING && deps_done(p, &p->steps[i]))
+				want = 1;
+		struct step *s = step_reap(p, t0, tty, want, &token_ready);
+		if (!s && token_ready)
+			continue;
 		if (!s) {
 			failed = 1;
 			proc_kill_all();
@@ -456,9 +539,17 @@ int plan_run(struct plan *p, const char *target)
 		running--;
 		token_give();
 		if (s->state == STEP_DONE) {
-			fprintf(stderr, "[%zu/%zu] %s done in %.1f s\n", k, total, s->name, s->seconds);
+			fprintf(stderr, "%s done in %.1f s\n", s->name, s->seconds);
 			if (step_record(p, s) < 0)
 				failed = 1;
+			/* Remember the log's length for the next progress estimate. */
+			char *log = step_file(p, s, p->logdir, "log");
+			char *lines = step_file(p, s, p->logdir, "lines");
+			char *n = xasprintf("%ld\n", count_lines(log));
+			write_file_atomic(lines, n, strlen(n), 0644);
+			free(n);
+			free(log);
+			free(lines);
 		} else if (failed) {
 			fprintf(stderr, "mkdistro: step '%s' stopped\n", s->name);
 		} else {

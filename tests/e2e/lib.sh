@@ -6,20 +6,20 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MKDISTRO="$ROOT/mkdistro"
 failures=0
-cleanup_dirs=""
+# One directory per test script, removed at its end; tmpdir() makes
+# directories inside it (it runs in a subshell, so it cannot record them).
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-test.XXXXXX")
 
 finish() {
 	rc=$?
-	for d in $cleanup_dirs; do rm -rf "$d"; done
+	rm -rf "$TEST_TMP"
 	[ $failures -ne 0 ] && rc=1
 	echo "# exit status $rc"
 }
 trap finish EXIT
 
 tmpdir() {
-	d=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-test.XXXXXX")
-	cleanup_dirs="$cleanup_dirs $d"
-	echo "$d"
+	mktemp -d "$TEST_TMP/d.XXXXXX"
 }
 
 ok() { echo "ok - $1"; }
