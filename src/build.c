@@ -6,16 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compress.h"
 #include "cpio.h"
 #include "extract.h"
 #include "fetch.h"
+#include "hash.h"
 #include "kconfig.h"
 #include "proc.h"
 #include "qemu.h"
 #include "rootfs.h"
+#include "timeline.h"
 #include "toolchain.h"
 
 /* What the seed system asks of tinyconfig: a 64-bit kernel (per arch
@@ -218,8 +222,10 @@ static int make_kernel(const struct build *b, const char *log, const char *objdi
 	char *arch = xasprintf("ARCH=%s", b->arch->kernel_arch);
 	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
 	char *j = jobs_arg(b);
-	char *argv[] = { "make", "-C", src, o, arch, cross, j, (char *)target, (char *)extra, NULL };
-	int rc = run(log, NULL, compact(argv, 9));
+	char *cc = b->cfg->ccache ? xasprintf("CC=ccache %sgcc", b->arch->cross_prefix) : NULL;
+	char *argv[] = { "make", "-C", src, o, arch, cross, j, cc, (char *)target, (char *)extra, NULL };
+	int rc = run(log, NULL, compact(argv, 10));
+	free(cc);
 	free(src);
 	free(o);
 	free(arch);
@@ -258,6 +264,16 @@ out:
 	free(dotconfig);
 	free(src);
 	return rc;
+}
+
+/* The kernel embeds its build time, user and host: main() pins them
+ * (from SOURCE_DATE_EPOCH), and they are inputs like any other. */
+static void kernel_inputs(void *ctx, struct step_inputs *in)
+{
+	static const char *const vars[] = { "KBUILD_BUILD_TIMESTAMP", "KBUILD_BUILD_USER",
+					    "KBUILD_BUILD_HOST" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		step_input_str(in, vars[i], getenv(vars[i]));
 }
 
 static int kernel_run(void *ctx, const char *log)
@@ -308,7 +324,7 @@ static int musl_run(void *ctx, const char *log)
 	char *configure = bpath(b, "src/musl/configure");
 	char *target = xasprintf("--target=%s", b->arch->musl_target);
 	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
-	char *cc = xasprintf("CC=%sgcc", b->arch->cross_prefix);
+	char *cc = xasprintf("CC=%s%sgcc", b->cfg->ccache ? "ccache " : "", b->arch->cross_prefix);
 	char *destdir = xasprintf("DESTDIR=%s", sysroot);
 	char *j = jobs_arg(b);
 	int rc = -1;
@@ -414,7 +430,7 @@ static int busybox_run(void *ctx, const char *log)
 	char *obj = bpath(b, "busybox");
 	char *sysroot = bpath(b, "sysroot");
 	char *wrapper = toolchain_cc(sysroot);
-	char *cc = xasprintf("CC=%s", wrapper);
+	char *cc = xasprintf("CC=%s%s", b->cfg->ccache ? "ccache " : "", wrapper);
 	char *dest = bpath(b, "busybox-install");
 	char *prefix = xasprintf("CONFIG_PREFIX=%s", dest);
 	char *j = jobs_arg(b);
@@ -514,7 +530,7 @@ static const struct step seed_steps[] = {
 	{ .name = "source:musl", .inputs = musl_src_inputs, .run = musl_src_run },
 	{ .name = "source:busybox", .inputs = busybox_src_inputs, .run = busybox_src_run },
 	{ .name = "kconfig", .deps = { "source:linux" }, .inputs = kconfig_inputs, .run = kconfig_run },
-	{ .name = "kernel", .deps = { "kconfig" }, .run = kernel_run },
+	{ .name = "kernel", .deps = { "kconfig" }, .inputs = kernel_inputs, .run = kernel_run },
 	{ .name = "headers", .deps = { "source:linux" }, .inputs = headers_inputs, .run = headers_run },
 	{ .name = "musl", .deps = { "source:musl" }, .inputs = musl_inputs, .run = musl_run },
 	{ .name = "toolchain", .deps = { "musl", "headers" }, .inputs = toolchain_inputs,
@@ -613,6 +629,8 @@ int build_check_host(const struct build *b)
 		{ "rsync", "rsync" }, { "perl", "perl" }, { "tar", "tar" },
 	};
 	int rc = 0;
+	if (b->cfg->ccache && proc_need("ccache", "ccache") < 0)
+		rc = -1;
 	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
 	if (proc_need(gcc, b->arch->cross_pkg ? b->arch->cross_pkg : "gcc") < 0)
 		rc = -1;
@@ -660,12 +678,130 @@ char *build_initrd_path(const struct build *b)
 	return path_join(b->outdir, "initrd.img");
 }
 
+static int build_locked(struct build *b);
+
+/* Only one mkdistro builds in a directory at a time. The lock is an
+ * flock, so it goes away with the process however it ends. Returns the
+ * lock's descriptor or -1 after warn(). */
+static int build_lock(const struct build *b)
+{
+	if (mkdir_p(b->builddir, 0755) < 0)
+		return -1;
+	char *path = bpath(b, ".lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn("open '%s':", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			warn("another mkdistro is building in '%s' (lock '%s' is held); wait for it "
+			     "to finish or stop it", b->workdir, path);
+		else
+			warn("lock '%s':", path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+/* out/manifest.txt: what went into the outputs and what came out, so a
+ * build can be audited and compared with another. */
+static int write_manifest(const struct build *b)
+{
+	struct buf m = {0};
+	const struct source *all[] = { b->linux_src, b->musl_src, b->busybox_src };
+	buf_printf(&m, "# mkdistro %s manifest\n[sources]\n", MKDISTRO_VERSION);
+	for (size_t i = 0; i < 3; i++) {
+		char *path = fetch_source(all[i], b->cachedir, 1);
+		char hex[SHA256_HEX_LEN + 1] = "unknown";
+		char *fromtext = NULL;
+		if (path) {
+			sha256_file(path, hex, NULL);
+			for (size_t k = 0; k < all[i]->norigins; k++)
+				if (!strcmp(all[i]->origins[k].sha256, hex)) {
+					const struct origin *o = &all[i]->origins[k];
+					free(fromtext);
+					fromtext = o->kind == ORIGIN_URL
+							   ? xstrdup(o->url)
+							   : xasprintf("Debian source package %s=%s (%s)",
+								       o->apt_pkg, o->apt_ver, o->file);
+				}
+		}
+		buf_printf(&m, "%s %s sha256=%s from=%s\n", all[i]->name, all[i]->version, hex,
+			   fromtext ? fromtext : "unknown");
+		free(fromtext);
+		free(path);
+	}
+	buf_addstr(&m, "[inputs]\n");
+	for (size_t i = 0; i < b->plan.n; i++) {
+		const struct step *s = &b->plan.steps[i];
+		const char *t = s->inputs_text ? s->inputs_text : "";
+		/* Each step's labelled inputs, without the shared version line. */
+		for (const char *line = t; *line;) {
+			size_t len = strcspn(line, "\n");
+			if (strncmp(line, "mkdistro ", 9) && strncmp(line, "step:", 5))
+				buf_printf(&m, "%s: %.*s\n", s->name, (int)len, line);
+			line += len + (line[len] == '\n');
+		}
+	}
+	struct buf cc = {0};
+	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
+	char *argv[] = { gcc, "--version", NULL };
+	if (proc_capture(argv, NULL, "/dev/null", &cc) == 0 && cc.len)
+		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc.s, "\n"), cc.s);
+	buf_free(&cc);
+	free(gcc);
+	buf_addstr(&m, "[outputs]\n");
+	const char *outs[] = { "vmlinuz", "initrd.img", "run-qemu.sh" };
+	for (size_t i = 0; i < 3; i++) {
+		char *path = path_join(b->outdir, outs[i]);
+		char hex[SHA256_HEX_LEN + 1];
+		off_t size = 0;
+		if (sha256_file(path, hex, &size) == 0)
+			buf_printf(&m, "%s sha256=%s size=%lld\n", outs[i], hex, (long long)size);
+		free(path);
+	}
+	char *path = path_join(b->outdir, "manifest.txt");
+	int rc = write_file_atomic(path, m.s, m.len, 0644);
+	free(path);
+	buf_free(&m);
+	return rc;
+}
+
 int build_all(struct build *b)
 {
 	if (build_check_host(b) < 0)
 		return -1;
+	int lock = build_lock(b);
+	if (lock < 0)
+		return -1;
+	int rc = build_locked(b);
+	close(lock);
+	return rc;
+}
+
+static int build_locked(struct build *b)
+{
 	double t0 = now_seconds();
-	if (plan_run(&b->plan, "all") < 0)
+	int planned = plan_run(&b->plan, "all");
+	int ran = 0;
+	for (size_t i = 0; i < b->plan.n; i++)
+		ran += (b->plan.steps[i].state == STEP_DONE || b->plan.steps[i].state == STEP_FAILED) &&
+		       b->plan.steps[i].run;
+	if (ran) {
+		/* Kept beside the logs even when the build failed. */
+		char *svg = bpath(b, "logs/build-timeline.svg");
+		char *outsvg = path_join(b->outdir, "build-timeline.svg");
+		if (timeline_write(&b->plan, svg) == 0 && planned == 0)
+			copy_file(svg, outsvg);
+		free(svg);
+		free(outsvg);
+	}
+	if (planned < 0)
 		return -1;
 	struct boot boot = {
 		.arch = b->arch,
@@ -679,11 +815,8 @@ int build_all(struct build *b)
 	free(cmdline);
 	free(script);
 	free(path);
-	if (rc < 0)
+	if (rc < 0 || write_manifest(b) < 0)
 		return -1;
-	int ran = 0;
-	for (size_t i = 0; i < b->plan.n; i++)
-		ran += b->plan.steps[i].state == STEP_DONE && b->plan.steps[i].run;
 	if (verbose)
 		plan_report(&b->plan);
 	if (ran || verbose)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "arch.h"
@@ -36,6 +37,8 @@ static const struct config_key keys[] = {
 	  CONFIG_DIR_PATH, F(overlay) },
 	{ "qemu", "memory", "128", "guest memory in MiB; suffix M or G allowed",
 	  CONFIG_MEMORY, F(memory_mb) },
+	{ "build", "ccache", "no", "compile the kernel, musl and BusyBox through ccache (yes or no)",
+	  CONFIG_BOOL, F(ccache) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -304,6 +307,20 @@ static char *check_path(struct parse *p, const struct config_key *k, const char 
 	return NULL;
 }
 
+/* 1 for yes/true/on/1, 0 for no/false/off/0, else -1. */
+static int parse_bool(const char *v)
+{
+	static const char *const on[] = { "yes", "true", "on", "1" };
+	static const char *const off[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, on[i]))
+			return 1;
+		if (!strcasecmp(v, off[i]))
+			return 0;
+	}
+	return -1;
+}
+
 /* Check VALUE for K and store it in C. Reports and returns -1 if bad. */
 static int set_value(struct parse *p, const struct config_key *k, const char *value)
 {
@@ -358,6 +375,15 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 			perr(p, "bad %s '%s' in [%s]; allowed: gzip, xz, lz4, zstd, none",
 			     k->key, value, k->section);
 		break;
+	case CONFIG_BOOL: {
+		int on = parse_bool(value);
+		if (on < 0) {
+			perr(p, "bad %s '%s' in [%s]: expected yes or no", k->key, value, k->section);
+			return -1;
+		}
+		*int_field(c, k) = on;
+		return 0;
+	}
 	case CONFIG_MEMORY: {
 		int mb = parse_memory(value);
 		if (mb < 0) {
@@ -430,6 +456,8 @@ static void set_defaults(struct config *c)
 		const char *d = config_key_default(k);
 		if (k->kind == CONFIG_MEMORY)
 			*int_field(c, k) = atoi(d);
+		else if (k->kind == CONFIG_BOOL)
+			*int_field(c, k) = parse_bool(d);
 		else if ((k->kind == CONFIG_FILE_PATH || k->kind == CONFIG_DIR_PATH) && !*d)
 			*str_field(c, k) = NULL;
 		else
@@ -532,6 +560,8 @@ static char *describe(const struct config *c, int annotated)
 		}
 		if (k->kind == CONFIG_MEMORY) {
 			buf_printf(&b, "%s = %d\n", k->key, *int_field(m, k));
+		} else if (k->kind == CONFIG_BOOL) {
+			buf_printf(&b, "%s = %s\n", k->key, *int_field(m, k) ? "yes" : "no");
 		} else {
 			const char *v = *str_field(m, k);
 			if (v && *v)
@@ -558,7 +588,7 @@ void config_free(struct config *c)
 	free(c->path);
 	free(c->dir);
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].kind != CONFIG_MEMORY)
+		if (keys[i].kind != CONFIG_MEMORY && keys[i].kind != CONFIG_BOOL)
 			free(*str_field(c, &keys[i]));
 	memset(c, 0, sizeof(*c));
 }

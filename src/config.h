@@ -23,6 +23,7 @@ struct config {
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
 	int memory_mb;          /* [qemu] memory in MiB */
+	int ccache;             /* [build] ccache: 1 to compile through ccache */
 };
 
 /* How a key's value is checked and stored. */
@@ -35,6 +36,7 @@ enum config_kind {
 	CONFIG_TEXT,        /* free text without control characters */
 	CONFIG_COMPRESSION, /* gzip, xz, lz4, zstd or none */
 	CONFIG_MEMORY,      /* MiB, 32..65536, suffix M or G allowed */
+	CONFIG_BOOL,        /* yes/no, true/false, on/off, 1/0; stored as int */
 };
 
 /* One key of mkdistro.conf. The table of these is the single list of keys

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -325,6 +326,11 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	if (pid == 0) {
 		setpgid(0, 0);
 		proc_forget_all();
+		/* If mkdistro dies (even by SIGKILL), the step stops too and
+		 * takes its makes with it (see proc_install_signal_handlers). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(1);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		int rc = s->run(p->ctx, log);
 		fflush(NULL);

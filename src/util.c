@@ -264,7 +264,7 @@ char *read_file(const char *path, size_t *len)
 int mkdir_p(const char *path, mode_t mode)
 {
 	char *p = xstrdup(path);
-	for (char *s = p + 1;; s++) {
+	for (char *s = p + (*p == '/');; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
