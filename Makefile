@@ -17,12 +17,16 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DMKDISTRO_VERSION='"$(VERSION)"' $(WARN) $(
 LDLIBS  := $(PKG_LIBS) -lm
 
 SRC     := $(wildcard src/*.c)
-OBJ     := $(SRC:src/%.c=obj/%.o)
+# The default guest test suite is compiled in: obj/guest_suite.c is made
+# from tests/guest/*.sh (the directory is a prerequisite so that a removed
+# script counts too).
+GUEST   := $(sort $(wildcard tests/guest/*.sh))
+OBJ     := $(SRC:src/%.c=obj/%.o) obj/guest_suite.o
 LIBOBJ  := $(filter-out obj/main.o,$(OBJ))
 HDR     := $(wildcard src/*.h)
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SANOBJ  := $(filter-out obj-san/main.o,$(SRC:src/%.c=obj-san/%.o))
+SANOBJ  := $(filter-out obj-san/main.o,$(SRC:src/%.c=obj-san/%.o)) obj-san/guest_suite.o
 UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=obj-san/%)
 
@@ -42,6 +46,15 @@ obj obj-san:
 
 obj-san/%.o: src/%.c $(HDR) | obj-san
 	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -c -o $@ $<
+
+obj/guest_suite.c: $(GUEST) tests/guest scripts/embed-guest-tests.sh | obj
+	sh scripts/embed-guest-tests.sh $(GUEST) > $@.tmp && mv $@.tmp $@
+
+obj/guest_suite.o: obj/guest_suite.c $(HDR)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+obj-san/guest_suite.o: obj/guest_suite.c $(HDR) | obj-san
+	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -c -o $@ $<
 
 obj-san/test_%: tests/unit/test_%.c $(SANOBJ) $(HDR)
 	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -o $@ $< $(SANOBJ) $(LDLIBS) -lcmocka

@@ -11,6 +11,7 @@ static const struct arch arches[] = {
 		.cross_prefix = "", .cross_pkg = NULL,
 		.musl_target = "x86_64-linux-gnu", .musl_loader = "/lib/ld-musl-x86_64.so.1",
 		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		.kconfig = "CONFIG_64BIT=y\n"
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n",

@@ -8,6 +8,8 @@
 
 #include "build.h"
 #include "config.h"
+#include "guesttest.h"
+#include "lint.h"
 #include "proc.h"
 #include "qemu.h"
 #include "util.h"
@@ -18,7 +20,40 @@ struct opts {
 	const char *command;
 	int time;
 	int offline;
+	double timeout, idle_timeout; /* 0: the defaults */
+	int no_check;
+	char **qemu_args;             /* NULL-terminated, or NULL */
+	size_t nqemu_args;
+	const char *dir;              /* mkdistro test DIR */
 };
+
+/* Exit statuses of run and test when the system did not boot as it
+ * should (see EXIT STATUS in mkdistro.1); the guest command's own status
+ * is returned as it is. */
+enum {
+	EXIT_CHECK = 248,      /* check found an error: not booted */
+	EXIT_QEMU_START = 249, /* QEMU failed to start */
+	EXIT_PANIC = 250,      /* kernel panic, incl. initramfs unpacking errors */
+	EXIT_INIT = 251,       /* /init could not run, exited or was killed */
+	EXIT_STALL = 252,      /* no console output for the idle timeout */
+	EXIT_TIMEOUT = 253,    /* the total timeout passed */
+	EXIT_QEMU_EXIT = 254,  /* QEMU or the guest ended unexpectedly */
+	EXIT_BOOT_ERROR = 255, /* mkdistro could not run the boot */
+};
+
+/* The exit status for qemu_command()'s negative result RC. */
+static int boot_exit_status(int rc)
+{
+	switch (-rc) {
+	case BOOT_QEMU_START: return EXIT_QEMU_START;
+	case BOOT_PANIC: return EXIT_PANIC;
+	case BOOT_INIT: return EXIT_INIT;
+	case BOOT_STALL: return EXIT_STALL;
+	case BOOT_TIMEOUT: return EXIT_TIMEOUT;
+	case BOOT_QEMU_EXIT: return EXIT_QEMU_EXIT;
+	default: return EXIT_BOOT_ERROR;
+	}
+}
 
 struct cmd {
 	const char *name;
@@ -27,6 +62,14 @@ struct cmd {
 	const char *summary;
 	const char *help;
 };
+
+static const char boot_help[] =
+	"      --timeout SECS       give up after SECS in all (default: 300 under TCG,\n"
+	"                           75 under KVM)\n"
+	"      --idle-timeout SECS  give up when the console is silent for SECS before\n"
+	"                           the shell is ready (default: 60 under TCG, 15 KVM)\n"
+	"      --qemu-arg ARG       pass ARG on to QEMU (repeat for more)\n"
+	"      --no-check           boot without checking the system first\n";
 
 static const char common_help[] =
 	"  -f, --file FILE   system description (default: ./mkdistro.conf if present,\n"
@@ -92,6 +135,79 @@ static void print_times(const struct boot_times *t)
 		t->accel ? t->accel : "?", t->first_output, t->init, t->prompt);
 }
 
+/* Check the built system (lint.h) and print the findings; with VERBOSE
+ * also a closing line when all is well. Returns the number of errors. */
+static int check_built(const struct build *b, int verbose_ok)
+{
+	char *kdir = path_join(b->builddir, "linux");
+	char *kconfig_path = path_join(kdir, ".config");
+	char *kconfig = read_file_quiet(kconfig_path, NULL);
+	char *initrd = build_initrd_path(b);
+	char *cmdline = build_cmdline(b);
+	struct lint_target t = {
+		.arch = b->arch,
+		.initrd = initrd,
+		.kconfig = kconfig,
+		.compression = b->cfg->compression,
+		.cmdline = cmdline,
+	};
+	struct lint_report r = {0};
+
+	lint_run(&t, &r);
+	lint_print(&r, stderr);
+	int errors = r.errors;
+	if (errors)
+		fprintf(stderr, "mkdistro: check: %d error%s: the system would not boot as it "
+				"should%s\n", errors, errors == 1 ? "" : "s",
+			verbose_ok ? "" : " (--no-check boots it anyway)");
+	else if (verbose_ok)
+		fprintf(stderr, "mkdistro: check: %s and %s: no problem found%s\n", initrd,
+			kconfig_path, r.n ? " but the warnings above" : "");
+	lint_report_free(&r);
+	free(kdir);
+	free(kconfig_path);
+	free(kconfig);
+	free(initrd);
+	free(cmdline);
+	return errors;
+}
+
+static int cmd_check(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	prepare(&b, o, cfg);
+	if (build_all(&b) < 0) {
+		build_free(&b);
+		return 1;
+	}
+	int errors = check_built(&b, 1);
+	build_free(&b);
+	return errors ? 1 : 0;
+}
+
+/* The boot of B's outputs with O's options; free with boot_free(). */
+static struct boot boot_of(const struct build *b, const struct opts *o)
+{
+	struct boot boot = {
+		.arch = b->arch,
+		.kernel = build_kernel_path(b),
+		.initrd = build_initrd_path(b),
+		.append = build_cmdline(b),
+		.memory_mb = b->cfg->memory_mb,
+		.timeout = o->timeout,
+		.idle_timeout = o->idle_timeout,
+		.qemu_args = o->qemu_args,
+	};
+	return boot;
+}
+
+static void boot_free(struct boot *boot)
+{
+	free((char *)boot->kernel);
+	free((char *)boot->initrd);
+	free((char *)boot->append);
+}
+
 static int cmd_run(struct opts *o, struct config *cfg)
 {
 	struct build b;
@@ -100,33 +216,55 @@ static int cmd_run(struct opts *o, struct config *cfg)
 		build_free(&b);
 		return 1;
 	}
-	char *kernel = build_kernel_path(&b);
-	char *initrd = build_initrd_path(&b);
-	char *cmdline = build_cmdline(&b);
-	struct boot boot = {
-		.arch = b.arch,
-		.kernel = kernel,
-		.initrd = initrd,
-		.append = cmdline,
-		.memory_mb = cfg->memory_mb,
-	};
+	if (!o->no_check && check_built(&b, 0)) {
+		build_free(&b);
+		return EXIT_CHECK;
+	}
+	struct boot boot = boot_of(&b, o);
 	int rc;
 	if (o->command || o->time) {
-		struct boot_times t = { -1, -1, -1, NULL };
+		struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1 };
 		fflush(stdout);
 		rc = qemu_command(&boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
 		if (o->time)
 			print_times(&t);
-		if (rc < 0)
-			rc = 255;
 	} else {
 		rc = qemu_interactive(&boot);
-		if (rc < 0)
-			rc = 1;
 	}
-	free(kernel);
-	free(initrd);
-	free(cmdline);
+	if (rc < 0)
+		rc = boot_exit_status(rc);
+	boot_free(&boot);
+	build_free(&b);
+	return rc;
+}
+
+static int cmd_test(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	struct guest_suite suite;
+	prepare(&b, o, cfg);
+	if (guest_suite_load(&suite, o->dir, 0) < 0) {
+		build_free(&b);
+		return 2;
+	}
+	int rc = 1;
+	if (build_all(&b) < 0)
+		goto out;
+	if (!o->no_check && check_built(&b, 0)) {
+		rc = EXIT_CHECK;
+		goto out;
+	}
+	struct boot boot = boot_of(&b, o);
+	char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
+	char *tmp = path_join(b.builddir, base);
+	fflush(stdout);
+	rc = guest_run(&boot, &suite, tmp, stdout, NULL);
+	rc = rc < 0 ? boot_exit_status(rc) : rc > 0;
+	free(base);
+	free(tmp);
+	boot_free(&boot);
+out:
+	guest_suite_free(&suite);
 	build_free(&b);
 	return rc;
 }
@@ -138,12 +276,27 @@ static const struct cmd cmds[] = {
 	  "out/vmlinuz, out/initrd.img and out/run-qemu.sh. Steps whose inputs did not\n"
 	  "change since their last success are skipped.\n" },
 	{ "run", cmd_run, "[-c CMD] [--time]",
-	  "build if needed, then boot the system in QEMU",
-	  "Boot the system on the serial console in this terminal (build it first if\n"
-	  "needed). Leave with 'poweroff' in the guest, or Ctrl-A then X.\n"
-	  "  -c, --command CMD  run CMD in the guest shell, print its output, power off,\n"
-	  "                     and exit with CMD's exit status (255: the boot failed)\n"
-	  "      --time         report QEMU start to first output, /init and prompt\n" },
+	  "build if needed, check, then boot the system in QEMU",
+	  "Boot the system on the serial console in this terminal (build and check it\n"
+	  "first). Leave with 'poweroff' in the guest, or Ctrl-A then X.\n"
+	  "  -c, --command CMD    run CMD in the guest shell, print its output, power\n"
+	  "                       off, and exit with CMD's exit status; a failed boot\n"
+	  "                       exits 248-255 (see mkdistro(1), EXIT STATUS)\n"
+	  "      --time           report QEMU start to first output, /init and prompt\n" },
+	{ "test", cmd_test, "[DIR]",
+	  "boot once and run the guest test scripts",
+	  "Build if needed, check, boot, and run each guest test script in the guest:\n"
+	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
+	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
+	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
+	{ "check", cmd_check, "",
+	  "check the built system for what would break its boot",
+	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
+	  "what would make the boot fail, each with its fix: /init missing, not\n"
+	  "executable, or its #! interpreter missing; ELF files for another\n"
+	  "architecture or without their loader; no /dev/console; a kernel without\n"
+	  "initramfs support, the decompressor, ELF or #! support, or the console\n"
+	  "driver. Exits 1 when it found an error. run and test check first.\n" },
 	{ "fetch", cmd_fetch, "", "download and verify the sources into the cache",
 	  "Download every source file of the system into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
@@ -174,11 +327,32 @@ static void usage(FILE *f)
 		common_help);
 }
 
+/* Commands that boot and take the boot options. */
+static int boots(const struct cmd *c)
+{
+	return c->fn == cmd_run || c->fn == cmd_test;
+}
+
 static void cmd_usage(const struct cmd *c)
 {
-	printf("usage: mkdistro %s [OPTIONS]%s%s\n\n%s\noptions:\n%s", c->name, *c->args ? " " : "",
-	       c->args, c->help, common_help);
+	printf("usage: mkdistro %s [OPTIONS]%s%s\n\n%s\noptions:\n%s%s", c->name,
+	       *c->args ? " " : "", c->args, c->help, boots(c) ? boot_help : "", common_help);
 }
+
+/* SECS as a number of seconds for OPTION. Returns 0 or -1 after warn(). */
+static int parse_seconds(const char *option, const char *arg, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || !(v > 0) || v > 1e6) {
+		warn("--%s '%s': expected seconds, more than 0", option, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK };
 
 int main(int argc, char **argv)
 {
@@ -189,12 +363,16 @@ int main(int argc, char **argv)
 		{ "command", required_argument, NULL, 'c' },
 		{ "time", no_argument, NULL, 'T' },
 		{ "offline", no_argument, NULL, 'O' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
-	int help = 0, c;
+	int help = 0, c, boot_opt = 0;
 
 	if (o.jobs < 1)
 		o.jobs = 1;
@@ -215,6 +393,23 @@ int main(int argc, char **argv)
 		case 'c': o.command = optarg; break;
 		case 'T': o.time = 1; break;
 		case 'O': o.offline = 1; break;
+		case OPT_TIMEOUT:
+			if (parse_seconds("timeout", optarg, &o.timeout) < 0)
+				return 2;
+			boot_opt = 1;
+			break;
+		case OPT_IDLE:
+			if (parse_seconds("idle-timeout", optarg, &o.idle_timeout) < 0)
+				return 2;
+			boot_opt = 1;
+			break;
+		case OPT_QEMU_ARG:
+			o.qemu_args = xreallocarray(o.qemu_args, o.nqemu_args + 2, sizeof(char *));
+			o.qemu_args[o.nqemu_args++] = optarg;
+			o.qemu_args[o.nqemu_args] = NULL;
+			boot_opt = 1;
+			break;
+		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -235,12 +430,20 @@ int main(int argc, char **argv)
 		cmd_usage(cmd);
 		return 0;
 	}
-	if (optind + 1 < argc) {
-		warn("%s: unexpected argument '%s'", cmd->name, argv[optind + 1]);
+	int args = cmd->fn == cmd_test ? 1 : 0;
+	if (optind + 1 + args < argc) {
+		warn("%s: unexpected argument '%s'", cmd->name, argv[optind + 1 + args]);
 		return 2;
 	}
+	if (args && optind + 1 < argc)
+		o.dir = argv[optind + 1];
 	if ((o.command || o.time) && cmd->fn != cmd_run) {
 		warn("%s: -c and --time belong to 'mkdistro run'", cmd->name);
+		return 2;
+	}
+	if (boot_opt && !boots(cmd)) {
+		warn("%s: --timeout, --idle-timeout, --qemu-arg and --no-check belong to "
+		     "'mkdistro run' and 'mkdistro test'", cmd->name);
 		return 2;
 	}
 
@@ -270,5 +473,6 @@ int main(int argc, char **argv)
 		return 1;
 	int rc = cmd->fn(&o, &cfg);
 	config_free(&cfg);
+	free(o.qemu_args);
 	return rc;
 }

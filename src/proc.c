@@ -49,8 +49,12 @@ void proc_kill_all(void)
 			any = 1;
 	if (!any)
 		return;
-	/* Give them a moment to clean up, then make sure. */
-	for (int tries = 0; tries < 20; tries++) {
+	/* Give them a moment to clean up (a step stops its own children
+	 * first), then make sure. Reaping here is fine: mkdistro is on its way
+	 * out, and a zombie would count as alive. */
+	for (int tries = 0; tries < 100; tries++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 		int alive = 0;
 		for (int i = 0; i < MAX_TRACKED; i++)
 			if (tracked[i] > 0 && kill(-tracked[i], 0) == 0)

@@ -160,6 +160,8 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 		argv_add(&a, append);
 	}
 	free(append);
+	for (char *const *p = b->qemu_args; p && *p; p++)
+		argv_add(&a, *p);
 	return a.v;
 }
 
@@ -354,7 +356,10 @@ static int contains(const struct buf *b, const char *s)
 	return b->len && memmem(b->s, b->len, s, strlen(s)) != NULL;
 }
 
-static void fail(struct console *c, const char *what, const char *line, size_t n)
+/* Mark C failed with KIND: WHAT, then the console line that shows it
+ * (from "Kernel panic" on, if it has that), quoted. */
+static void fail(struct console *c, enum boot_failure kind, const char *what, const char *line,
+		 size_t n)
 {
 	const char *p = memmem(line, n, "Kernel panic", 12);
 	if (p)
@@ -363,7 +368,78 @@ static void fail(struct console *c, const char *what, const char *line, size_t n
 	free(c->failure);
 	c->failure = xasprintf("%s: '%s'", what, text);
 	free(text);
+	c->kind = kind;
 	c->state = CONSOLE_FAILED;
+}
+
+/* What an errno value from the kernel's exec of init usually means. */
+static const char *exec_error(long err)
+{
+	switch (err) {
+	case -2:
+		return "ENOENT: the file, its #! interpreter or its ELF loader is missing";
+	case -8:
+		return "ENOEXEC: a format this kernel cannot run (another architecture, or "
+		       "no BINFMT_ELF/BINFMT_SCRIPT)";
+	case -13:
+		return "EACCES: not executable";
+	case -12:
+		return "ENOMEM: out of memory";
+	case -20:
+		return "ENOTDIR: a directory in its path is not one";
+	case -40:
+		return "ELOOP: too many symbolic links or nested #! interpreters";
+	default:
+		return NULL;
+	}
+}
+
+/* The number after TAG in L (as strtol with BASE), or FALLBACK. */
+static long number_after(const struct buf *l, const char *tag, int base, long fallback)
+{
+	const char *p = memmem(l->s, l->len, tag, strlen(tag));
+	if (!p)
+		return fallback;
+	char *end;
+	long v = strtol(p + strlen(tag), &end, base);
+	return end == p + strlen(tag) ? fallback : v;
+}
+
+/* A kernel panic line: which failure it is and what it means. */
+static void on_panic(struct console *c, const struct buf *l)
+{
+	char what[160];
+
+	if (contains(l, "Attempted to kill init")) {
+		/* exitcode is init's wait status: exit code << 8 | signal. */
+		long code = number_after(l, "exitcode=0x", 16, -1);
+		int sig = (int)(code & 0x7f);
+		if (code < 0)
+			snprintf(what, sizeof(what), "init exited");
+		else if (sig) {
+			const char *abbrev = sigabbrev_np(sig);
+			snprintf(what, sizeof(what), "init was killed by signal %d%s%s", sig,
+				 abbrev ? " SIG" : "", abbrev ? abbrev : "");
+		} else {
+			snprintf(what, sizeof(what), "init exited with status %ld", (code >> 8) & 0xff);
+		}
+		fail(c, BOOT_INIT, what, l->s, l->len);
+	} else if (contains(l, "No working init found")) {
+		fail(c, BOOT_PANIC,
+		     "kernel panic: no working init found (/init, /sbin/init, /etc/init, "
+		     "/bin/init and /bin/sh all failed)",
+		     l->s, l->len);
+	} else if (contains(l, "Unable to mount root fs")) {
+		fail(c, BOOT_PANIC,
+		     "kernel panic: no /init in the initramfs (or no initramfs unpacked), so the "
+		     "kernel looked for a root device",
+		     l->s, l->len);
+	} else if (contains(l, "Requested init")) {
+		fail(c, BOOT_PANIC, "kernel panic: the init= program could not be run", l->s,
+		     l->len);
+	} else {
+		fail(c, BOOT_PANIC, "kernel panic", l->s, l->len);
+	}
 }
 
 /* A complete line (without its '\n') has been printed. */
@@ -374,9 +450,21 @@ static void on_line(struct console *c, double t)
 	if (c->init < 0 && contains(l, " as init process"))
 		c->init = t;
 	if (c->state < CONSOLE_DONE && contains(l, "Kernel panic - not syncing")) {
-		/* "Attempted to kill init!": /init or what it exec'd ended. */
-		fail(c, contains(l, "Attempted to kill init") ? "init exited" : "kernel panic", l->s,
-		     l->len);
+		on_panic(c, l);
+	} else if (c->state == CONSOLE_BOOT && contains(l, "Initramfs unpacking failed")) {
+		/* The kernel goes on with what it unpacked; the image is
+		 * broken all the same. */
+		fail(c, BOOT_PANIC, "the kernel could not unpack the initramfs", l->s, l->len);
+	} else if (c->state == CONSOLE_BOOT && contains(l, "Failed to execute ") &&
+		   contains(l, "(error ")) {
+		/* The kernel would fall back to /sbin/init and others, but
+		 * the system's own /init did not run. */
+		long err = number_after(l, "(error ", 10, 0);
+		const char *why = exec_error(err);
+		char what[200];
+		snprintf(what, sizeof(what), "init could not be executed%s%s%s", why ? " (" : "",
+			 why ? why : "", why ? ")" : "");
+		fail(c, BOOT_INIT, what, l->s, l->len);
 	} else if (c->state == CONSOLE_SETUP && contains(l, MARK_READY)) {
 		if (c->mode == CONSOLE_COMMAND) {
 			buf_addstr(&c->send, c->script);
@@ -716,15 +804,20 @@ struct drive {
 	struct vm *vm;
 	struct console *c;
 	int in_fd, out_fd;      /* CONSOLE_PIPE input; output (-1: none) */
+	void (*out_fn)(void *ctx, const char *data, size_t n); /* or this */
+	void *out_ctx;
 	double timeout, idle;   /* seconds, 0: none */
 	int out_failed;
+	double last_output;     /* now_seconds() of the last console byte */
 };
 
 static void write_out(struct drive *d)
 {
 	struct buf *o = &d->c->out;
 	size_t off = 0;
-	while (d->out_fd >= 0 && !d->out_failed && off < o->len) {
+	if (d->out_fn && o->len)
+		d->out_fn(d->out_ctx, o->s, o->len);
+	while (!d->out_fn && d->out_fd >= 0 && !d->out_failed && off < o->len) {
 		ssize_t n = write(d->out_fd, o->s + off, o->len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -745,10 +838,11 @@ static enum drive_end drive(struct drive *d)
 {
 	struct vm *vm = d->vm;
 	struct console *c = d->c;
-	double last_output = vm->start, last_nudge = vm->start, done_at = -1;
+	double last_nudge = vm->start, done_at = -1;
 	int con_open = 1, err_open = 1, in_open = d->in_fd >= 0;
 	char chunk[4096];
 
+	d->last_output = vm->start;
 	for (;;) {
 		double now = now_seconds();
 
@@ -775,15 +869,15 @@ static enum drive_end drive(struct drive *d)
 		} else {
 			if (d->timeout > 0 && (c->mode != CONSOLE_PIPE || booting))
 				deadline = vm->start + d->timeout;
-			if (d->idle > 0 && booting && last_output + d->idle < deadline) {
-				deadline = last_output + d->idle;
+			if (d->idle > 0 && booting && d->last_output + d->idle < deadline) {
+				deadline = d->last_output + d->idle;
 				why = END_IDLE;
 			}
 			/* A prompt that a kernel message broke up is not
 			 * recognised; Enter makes the shell print another. */
 			if (c->state == CONSOLE_BOOT && c->first_output >= 0 &&
 			    c->mode != CONSOLE_WATCH)
-				nudge = fmax(last_output, last_nudge) + NUDGE_SECONDS;
+				nudge = fmax(d->last_output, last_nudge) + NUDGE_SECONDS;
 		}
 		if (now >= deadline)
 			return why;
@@ -833,7 +927,7 @@ static enum drive_end drive(struct drive *d)
 		if (ic >= 0 && (p[ic].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t n = read(vm->con, chunk, sizeof(chunk));
 			if (n > 0) {
-				last_output = now;
+				d->last_output = now;
 				console_feed(c, chunk, (size_t)n, now - vm->start);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 				con_open = 0;
@@ -939,6 +1033,9 @@ static int probe_kvm(const struct boot *b)
 	struct console c;
 
 	pb.accel = "kvm";
+	/* The user's extra arguments could make the probe fail, and its
+	 * result is cached. */
+	pb.qemu_args = NULL;
 	char **argv = qemu_argv(&pb, 0);
 	if (vm_start(&vm, argv) < 0) {
 		qemu_argv_free(argv);
@@ -1010,6 +1107,27 @@ const char *qemu_accel(const struct boot *b)
 
 /* ---- diagnosis ---------------------------------------------------- */
 
+const char *boot_failure_name(enum boot_failure f)
+{
+	switch (f) {
+	case BOOT_ERROR:
+		return "error";
+	case BOOT_QEMU_START:
+		return "QEMU failed to start";
+	case BOOT_PANIC:
+		return "kernel panic";
+	case BOOT_INIT:
+		return "init failed";
+	case BOOT_STALL:
+		return "stall";
+	case BOOT_TIMEOUT:
+		return "timeout";
+	case BOOT_QEMU_EXIT:
+		return "QEMU exited";
+	}
+	return "?";
+}
+
 static const char *phase(const struct console *c)
 {
 	switch (c->state) {
@@ -1034,71 +1152,113 @@ static char *err_line(const struct vm *vm)
 	return printable(s, strcspn(s, "\n"), 300);
 }
 
-/* Report why the boot of B failed, then the last console lines. */
-static void diagnose(const struct boot *b, enum drive_end end, const struct vm *vm,
-		     const struct console *c, double timeout, double idle)
+/* The last complete or partial console line, printable (new memory). */
+static char *last_line(const struct console *c)
+{
+	if (c->line.len)
+		return printable(c->line.s, c->line.len, 200);
+	if (c->ntail)
+		return xstrdup(c->tail[(c->tailpos + c->ntail - 1) % CONSOLE_TAIL]);
+	return xstrdup("");
+}
+
+/* The failure class and one-line diagnosis (without the subject) of a run
+ * that ended with END. */
+static enum boot_failure classify(enum drive_end end, const struct vm *vm, const struct console *c,
+				  const struct drive *d, struct buf *msg)
 {
 	char *e = err_line(vm);
-	const char *subject = b->kernel ? b->kernel : "?";
+	char *last = last_line(c);
+	enum boot_failure f;
 
 	switch (end) {
 	case END_FAILED:
-		warn("boot '%s': %s", subject, c->failure ? c->failure : "console error");
+		f = c->state == CONSOLE_FAILED ? c->kind : BOOT_ERROR;
+		buf_addstr(msg, c->failure ? c->failure : "console error");
 		break;
 	case END_TIMEOUT:
-		warn("boot '%s': timed out after %g s %s", subject, timeout, phase(c));
+		f = BOOT_TIMEOUT;
+		buf_printf(msg, "timed out after %g s %s", d->timeout, phase(c));
 		break;
 	case END_IDLE:
-		warn("boot '%s': stalled: no console output for %g s %s", subject, idle, phase(c));
+		f = BOOT_STALL;
+		if (c->first_output < 0)
+			buf_printf(msg, "stalled: no console output at all in %g s", d->idle);
+		else
+			buf_printf(msg, "stalled: no console output for %g s %s; last output at "
+					"%.1f s from QEMU's start: '%s'",
+				   d->idle, phase(c), d->last_output - vm->start, last);
 		break;
 	case END_SHUTDOWN:
-		warn("boot '%s': the guest did not power off within %.0f s; QEMU killed", subject,
-		     SHUTDOWN_SECONDS);
+		f = BOOT_QEMU_EXIT;
+		buf_printf(msg, "the guest did not power off within %.0f s; QEMU killed",
+			   SHUTDOWN_SECONDS);
 		break;
 	default:
-		if (c->first_output < 0 && vm->status != 0)
-			warn("boot '%s': QEMU failed to start (exit status %d)%s%s", subject,
-			     vm->status, *e ? ": " : "", e);
-		else
-			warn("boot '%s': QEMU exited (status %d) %s%s%s", subject, vm->status,
-			     phase(c), *e ? ": " : "", e);
+		if (c->first_output < 0 && vm->status != 0) {
+			f = BOOT_QEMU_START;
+			buf_printf(msg, "QEMU failed to start (exit status %d)%s%s", vm->status,
+				   *e ? ": " : "", e);
+		} else {
+			f = BOOT_QEMU_EXIT;
+			buf_printf(msg, "QEMU exited (status %d) %s%s%s", vm->status, phase(c),
+				   *e ? ": " : "", e);
+		}
 		break;
 	}
-	char *tail = console_tail(c, "  | ");
-	if (*tail)
-		fprintf(stderr, "mkdistro: last console lines:\n%s", tail);
-	else if (end != END_EXIT && *e)
-		fprintf(stderr, "mkdistro: QEMU said: %s\n", e);
-	free(tail);
 	free(e);
+	free(last);
+	return f;
+}
+
+/* Report the failed run: the diagnosis, then the lines that prove it (the
+ * last console lines, or QEMU's own messages). */
+static void diagnose(const struct boot *b, enum drive_end end, const struct vm *vm,
+		     const struct console *c, const char *msg)
+{
+	warn("boot '%s': %s", b->kernel ? b->kernel : "?", msg);
+	char *tail = console_tail(c, "  | ");
+	if (*tail) {
+		fprintf(stderr, "mkdistro: last console lines:\n%s", tail);
+	} else if (end != END_EXIT && vm->errtext.len) {
+		char *e = err_line(vm);
+		if (*e)
+			fprintf(stderr, "mkdistro: QEMU said: %s\n", e);
+		free(e);
+	}
+	free(tail);
 }
 
 /* ---- the public runs ---------------------------------------------- */
 
-/* Boot B driven through the console in MODE; see qemu_command(). */
+/* Boot B driven through the console in MODE; see qemu_command(). Output
+ * goes to OUT_FN if set, else OUT_FD. */
 static int run_driven(const struct boot *b, enum console_mode mode, const char *cmd, int in_fd,
-		      int out_fd, struct boot_times *t)
+		      int out_fd, void (*out_fn)(void *, const char *, size_t), void *out_ctx,
+		      struct boot_times *t)
 {
 	struct boot rb = *b;
 	struct console c;
 	struct vm vm;
 	double timeout, idle;
-	int ret = -1;
+	int ret = -BOOT_ERROR;
 
 	rb.accel = qemu_accel(b);
 	limits(&rb, rb.accel, &timeout, &idle);
 	if (t) {
 		t->first_output = t->init = t->prompt = -1;
 		t->accel = rb.accel;
+		t->failure = BOOT_ERROR;
+		t->diagnosis[0] = '\0';
 	}
 	console_init(&c, mode, cmd);
 	if (mode == CONSOLE_COMMAND && !c.script) {
 		console_free(&c);
-		return -1;
+		return -BOOT_ERROR;
 	}
 	if (proc_need(rb.arch->qemu, rb.arch->qemu_pkg) < 0) {
 		console_free(&c);
-		return -1;
+		return -BOOT_QEMU_START;
 	}
 	char **argv = qemu_argv(&rb, 0);
 	if (verbose) {
@@ -1110,25 +1270,39 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 	if (vm_start(&vm, argv) < 0) {
 		qemu_argv_free(argv);
 		console_free(&c);
-		return -1;
+		return -BOOT_ERROR;
 	}
 	struct drive d = {.vm = &vm, .c = &c, .in_fd = in_fd, .out_fd = out_fd,
-			  .timeout = timeout, .idle = idle};
+			  .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle};
 	enum drive_end end = drive(&d);
 	write_out(&d);
 	vm_reap(&vm, end != END_EXIT);
 
+	struct buf msg = {0};
 	if (c.state == CONSOLE_DONE && (end == END_EXIT || end == END_SHUTDOWN)) {
-		if (end == END_SHUTDOWN)
-			diagnose(&rb, end, &vm, &c, timeout, idle);
+		/* The command's status is known: a guest that then does not
+		 * power off is worth a warning, not a failure. */
+		if (end == END_SHUTDOWN) {
+			classify(end, &vm, &c, &d, &msg);
+			diagnose(&rb, end, &vm, &c, msg.s);
+		}
 		ret = mode == CONSOLE_COMMAND ? c.status : 0;
 	} else if (mode == CONSOLE_PIPE && end == END_EXIT && c.state == CONSOLE_RUN &&
 		   vm.status == 0) {
 		/* The session itself powered the guest off. */
 		ret = 0;
 	} else {
-		diagnose(&rb, end, &vm, &c, timeout, idle);
+		enum boot_failure f = classify(end, &vm, &c, &d, &msg);
+		diagnose(&rb, end, &vm, &c, msg.s);
+		ret = -(int)f;
+		if (t) {
+			t->failure = f;
+			snprintf(t->diagnosis, sizeof(t->diagnosis), "%s", msg.s);
+		}
 	}
+	if (t && ret >= 0)
+		t->failure = 0;
+	buf_free(&msg);
 	if (t) {
 		t->first_output = c.first_output;
 		t->init = c.init;
@@ -1142,7 +1316,14 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 
 int qemu_command(const struct boot *b, const char *cmd, int out_fd, struct boot_times *t)
 {
-	return run_driven(b, CONSOLE_COMMAND, cmd, -1, out_fd, t);
+	return run_driven(b, CONSOLE_COMMAND, cmd, -1, out_fd, NULL, NULL, t);
+}
+
+int qemu_command_cb(const struct boot *b, const char *cmd,
+		    void (*fn)(void *ctx, const char *data, size_t n), void *ctx,
+		    struct boot_times *t)
+{
+	return run_driven(b, CONSOLE_COMMAND, cmd, -1, -1, fn, ctx, t);
 }
 
 /* Terminal state to put back, also from an exit path that skips the
@@ -1171,7 +1352,8 @@ int qemu_interactive(const struct boot *b)
 	int st;
 
 	if (!isatty(STDIN_FILENO))
-		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, NULL) == 0 ? 0 : 1;
+		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, NULL, NULL,
+				  NULL);
 
 	/* QEMU is about to take the terminal over; from the background that
 	 * would steal it from the shell's foreground job. */

@@ -30,8 +30,27 @@ struct boot {
 	int memory_mb;           /* 0: QEMU_MEMORY_MB */
 	const char *accel;       /* "kvm", "tcg", or NULL: qemu_accel() decides */
 	double timeout;          /* total seconds for boot and command; 0: default */
-	double idle_timeout;     /* seconds without console output; 0: default */
+	double idle_timeout;     /* seconds without console output before the
+				  * shell is ready; 0: default */
+	char *const *qemu_args;  /* extra QEMU arguments (NULL-terminated) or
+				  * NULL; not used by the KVM probe */
 };
+
+/* How a driven boot went wrong. qemu_command() returns the negative of
+ * these; each has its own exit status (see mkdistro(1)). */
+enum boot_failure {
+	BOOT_ERROR = 1,  /* mkdistro could not run the boot (fork, command too long) */
+	BOOT_QEMU_START, /* QEMU exited before the guest printed anything */
+	BOOT_PANIC,      /* kernel panic, incl. no working init and initramfs
+			  * unpacking errors */
+	BOOT_INIT,       /* /init could not be executed, exited or was killed */
+	BOOT_STALL,      /* no console output for the idle timeout */
+	BOOT_TIMEOUT,    /* the total timeout passed */
+	BOOT_QEMU_EXIT,  /* QEMU ended (or the guest rebooted) unexpectedly */
+};
+
+/* A short name of F for messages ("kernel panic"; static string). */
+const char *boot_failure_name(enum boot_failure f);
 
 /* Seconds from QEMU's start; -1 when not seen. */
 struct boot_times {
@@ -39,6 +58,8 @@ struct boot_times {
 	double init;         /* kernel's "Run /init as init process" */
 	double prompt;       /* the shell prompt */
 	const char *accel;   /* accelerator used (static string) */
+	enum boot_failure failure; /* 0 on success */
+	char diagnosis[512]; /* the one-line diagnosis printed, "" on success */
 };
 
 /* QEMU's argv (NULL-terminated, new memory; free with qemu_argv_free).
@@ -67,18 +88,24 @@ const char *qemu_accel(const struct boot *b);
  * prompts off) and the guest's output goes to stdout; at end of input,
  * once the shell has read all of it, the guest is powered off. Returns 0
  * when QEMU ended cleanly (guest power-off or reboot, Ctrl-A X), else
- * non-zero after warn(). */
+ * after warn() -BOOT_* (driven) or 1 (QEMU on the terminal failed). */
 int qemu_interactive(const struct boot *b);
 
 /* Boot B, wait for the shell prompt, run CMD (shell text, any number of
  * lines) in the guest with stdin from /dev/null, stream its output to
  * OUT_FD (-1: discard) with \r\n turned into \n, power the guest off and
- * reap QEMU. T (if not NULL) gets the boot times, also on failure.
- * Returns CMD's exit status (0..255), or -1 after warn() with a one-line
- * diagnosis (QEMU failed to start, kernel panic, init exited, stall,
- * timeout) followed by the last console lines. Kernel messages below
+ * reap QEMU. T (if not NULL) gets the boot times and the diagnosis, also
+ * on failure. Returns CMD's exit status (0..255), or -BOOT_* after warn()
+ * with a one-line diagnosis, detected as soon as the console shows it,
+ * followed by the console lines that prove it. Kernel messages below
  * KERN_EMERG are silenced (dmesg -n 1) while CMD runs. */
 int qemu_command(const struct boot *b, const char *cmd, int out_fd, struct boot_times *t);
+
+/* Like qemu_command(), but CMD's output is handed to FN(CTX, DATA, N) as
+ * it comes instead of being written to a file descriptor. */
+int qemu_command_cb(const struct boot *b, const char *cmd,
+		    void (*fn)(void *ctx, const char *data, size_t n), void *ctx,
+		    struct boot_times *t);
 
 /* The console parser behind qemu_command() and the piped session, exposed
  * for unit tests. Feed it what the guest prints; it decides what to type
@@ -118,6 +145,7 @@ struct console {
 	int eof_sent;         /* end-of-input marker typed */
 	int status;           /* command's exit status once DONE */
 	char *failure;        /* one-line diagnosis once FAILED */
+	enum boot_failure kind; /* BOOT_PANIC or BOOT_INIT once FAILED */
 	double first_output, init, prompt; /* as in struct boot_times */
 };
 

@@ -322,6 +322,7 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -329,7 +330,7 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 		/* If mkdistro dies (even by SIGKILL), the step stops too and
 		 * takes its makes with it (see proc_install_signal_handlers). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
+		if (getppid() != parent)
 			_exit(1);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		int rc = s->run(p->ctx, log);

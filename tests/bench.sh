@@ -1,24 +1,79 @@
 #!/bin/sh
-# make bench: a cold build of the seed system (sources already cached) in a
-# fresh directory, time per step and in total, the boot times, and the
-# sizes of the outputs. Figures only, no thresholds.
+# make bench: figures, side by side in one run, no thresholds.
+#  1. cold build of the seed system (sources cached), steps one after
+#     another (MKDISTRO_PARALLEL_STEPS=1), in a fresh directory;
+#  2. the same cold build with steps side by side (the default), in
+#     another fresh directory; the ratio of the two;
+#  3. no-op rebuild; rebuild after changing one overlay file; rebuild after
+#     changing one kernel fragment line (against the cold kernel step);
+#  4. boot times (QEMU start to first output, /init, prompt), 3 runs;
+#  5. sizes of vmlinuz and initrd.img.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MKDISTRO="$ROOT/mkdistro"
 w=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-bench.XXXXXX")
 trap 'rm -rf "$w"' EXIT
-cd "$w"
+
+# seconds from a plan report line: "kernel   123.4  ran"
+step_time() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc; }
 
 echo "== sources (cache fill, not timed)"
-"$MKDISTRO" fetch
+(cd "$w" && "$MKDISTRO" fetch)
 
-echo "== cold build, $(nproc) CPUs"
-"$MKDISTRO" -v build 2>&1 | sed -n '/^step /,$p'
+echo "== cold build, steps one after another ($(nproc) CPUs)"
+mkdir "$w/serial"
+t0=$(now)
+(cd "$w/serial" && MKDISTRO_PARALLEL_STEPS=1 "$MKDISTRO" -v build > build.log 2>&1)
+serial=$(elapsed "$t0" "$(now)")
+sed -n '/^step /,/^total/p' "$w/serial/build.log"
+rm -rf "$w/serial"
+
+echo "== cold build, steps side by side"
+mkdir "$w/par"
+cd "$w/par"
+t0=$(now)
+"$MKDISTRO" -v build > build.log 2>&1
+parallel=$(elapsed "$t0" "$(now)")
+sed -n '/^step /,/^total/p' build.log
+cold_kernel=$(step_time build.log kernel)
+
+t0=$(now)
+"$MKDISTRO" build > /dev/null 2>&1
+noop=$(elapsed "$t0" "$(now)")
+
+mkdir overlay
+echo one > overlay/motd
+printf '[initramfs]\noverlay = overlay\n' > mkdistro.conf
+"$MKDISTRO" build > /dev/null 2>&1
+echo two > overlay/motd
+t0=$(now)
+"$MKDISTRO" build > /dev/null 2>&1
+overlay=$(elapsed "$t0" "$(now)")
+
+printf 'CONFIG_PRINTK_TIME=y\n' > kernel.fragment
+printf '[initramfs]\noverlay = overlay\n[linux]\nfragment = kernel.fragment\n' > mkdistro.conf
+t0=$(now)
+"$MKDISTRO" -v build > frag.log 2>&1
+fragment=$(elapsed "$t0" "$(now)")
+frag_kernel=$(step_time frag.log kernel)
+frag_kconfig=$(step_time frag.log kconfig)
 
 echo "== boot (3 runs)"
 for i in 1 2 3; do
-	"$MKDISTRO" run --time -c true 2>&1 | grep 'boot times'
+	"$MKDISTRO" run --time -c true 2>&1 | grep 'boot times' || true
 done
 
-echo "== sizes"
-printf '%-12s %9s bytes\n' vmlinuz "$(stat -c %s out/vmlinuz)" initrd.img "$(stat -c %s out/initrd.img)"
+printf '\n%-44s %10s\n' "figure" "value"
+printf '%-44s %9.1fs\n' "cold build, steps one after another" "$serial"
+printf '%-44s %9.1fs\n' "cold build, steps side by side" "$parallel"
+printf '%-44s %10.2f  (goal <= 0.85)\n' "ratio side by side / one after another" "$(echo "$parallel / $serial" | bc -l)"
+printf '%-44s %9.2fs  (goal < 1 s)\n' "no-op rebuild" "$noop"
+printf '%-44s %9.2fs  (goal < 3 s)\n' "rebuild after one overlay file changed" "$overlay"
+printf '%-44s %9.1fs\n' "rebuild after one kernel fragment line" "$fragment"
+printf '%-44s %9.1fs + %.1fs kconfig\n' "  of which kernel step" "$frag_kernel" "$frag_kconfig"
+printf '%-44s %9.1fs\n' "cold kernel step" "$cold_kernel"
+printf '%-44s %10.2f  (goal < 0.25)\n' "ratio fragment rebuild / cold kernel" "$(echo "$fragment / $cold_kernel" | bc -l)"
+printf '%-44s %10s bytes\n' "vmlinuz" "$(stat -c %s out/vmlinuz)"
+printf '%-44s %10s bytes\n' "initrd.img" "$(stat -c %s out/initrd.img)"

@@ -37,7 +37,12 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = e2e ]; then
-	for t in tests/e2e/*.sh; do
+	# One built system for all e2e scripts: boot.sh (first in order)
+	# builds it here, later scripts boot it.
+	MKDISTRO_E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-e2e.XXXXXX")
+	export MKDISTRO_E2E_WORK
+	trap 'rm -rf "$MKDISTRO_E2E_WORK"' EXIT
+	for t in tests/e2e/boot.sh $(ls tests/e2e/*.sh | grep -v -e /boot.sh -e /lib.sh); do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
 		echo "== e2e $name"

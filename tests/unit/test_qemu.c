@@ -6,12 +6,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+
 #include "arch.h"
+#include "proc.h"
 #include "qemu.h"
 #include "util.h"
 
@@ -257,8 +265,10 @@ static void test_console_panic(void **state)
 	feed(&c, "Kernel panic - not syncing: Requested init /nonexistent failed (error -2).\r\n", 5,
 	     0.6);
 	assert_int_equal(c.state, CONSOLE_FAILED);
-	assert_string_equal(c.failure, "kernel panic: 'Kernel panic - not syncing: Requested init "
-				       "/nonexistent failed (error -2).'");
+	assert_int_equal(c.kind, BOOT_PANIC);
+	assert_string_equal(c.failure, "kernel panic: the init= program could not be run: 'Kernel "
+				       "panic - not syncing: Requested init /nonexistent failed "
+				       "(error -2).'");
 	char *tail = console_tail(&c, "| ");
 	assert_non_null(strstr(tail, "| Run /init as init process\n"));
 	assert_non_null(strstr(tail, "| Kernel panic - not syncing: Requested init"));
@@ -273,8 +283,72 @@ static void test_console_panic(void **state)
 	feed(&c, "[ 1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n",
 	     0, 2);
 	assert_int_equal(c.state, CONSOLE_FAILED);
-	assert_string_equal(c.failure, "init exited: 'Kernel panic - not syncing: Attempted to kill "
-				       "init! exitcode=0x00000100'");
+	assert_int_equal(c.kind, BOOT_INIT);
+	assert_string_equal(c.failure, "init exited with status 1: 'Kernel panic - not syncing: "
+				       "Attempted to kill init! exitcode=0x00000100'");
+	console_free(&c);
+}
+
+/* Feed LINES at boot; the parser must fail with KIND and a diagnosis
+ * starting with WHAT. */
+static void expect_failure(const char *lines, enum boot_failure kind, const char *what)
+{
+	struct console c;
+	console_init(&c, CONSOLE_COMMAND, "true");
+	feed(&c, boot_log, 5, 0.5);
+	feed(&c, lines, 3, 0.6);
+	if (c.state != CONSOLE_FAILED || strncmp(c.failure, what, strlen(what)))
+		fprintf(stderr, "state %d, failure: %s\n", c.state, c.failure ? c.failure : "-");
+	assert_int_equal(c.state, CONSOLE_FAILED);
+	assert_int_equal(c.kind, kind);
+	assert_memory_equal(c.failure, what, strlen(what));
+	console_free(&c);
+}
+
+static void test_console_failures(void **state)
+{
+	expect_failure("[    0.5] Kernel panic - not syncing: Attempted to kill init! "
+		       "exitcode=0x00000009\r\n",
+		       BOOT_INIT, "init was killed by signal 9 SIGKILL: 'Kernel panic");
+	expect_failure("Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\r\n",
+		       BOOT_INIT, "init was killed by signal 11 SIGSEGV");
+	expect_failure("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300\n",
+		       BOOT_INIT, "init exited with status 3: ");
+	/* The kernel would go on to /sbin/init: the failure is seen at once. */
+	expect_failure("Failed to execute /init (error -2)\r\nRun /sbin/init as init process\r\n",
+		       BOOT_INIT,
+		       "init could not be executed (ENOENT: the file, its #! interpreter or its "
+		       "ELF loader is missing): 'Failed to execute /init (error -2)'");
+	expect_failure("Failed to execute /init (error -8)\r\n", BOOT_INIT,
+		       "init could not be executed (ENOEXEC: ");
+	expect_failure("Failed to execute /init (error -13)\r\n", BOOT_INIT,
+		       "init could not be executed (EACCES: not executable)");
+	expect_failure("Failed to execute /init (error -99)\r\n", BOOT_INIT,
+		       "init could not be executed: 'Failed");
+	expect_failure("Initramfs unpacking failed: invalid magic at start of compressed archive\r\n",
+		       BOOT_PANIC,
+		       "the kernel could not unpack the initramfs: 'Initramfs unpacking failed: "
+		       "invalid magic at start of compressed archive'");
+	expect_failure("Kernel panic - not syncing: No working init found.  Try passing init= "
+		       "option to kernel. See Linux Documentation/admin-guide/init.rst for "
+		       "guidance.\r\n",
+		       BOOT_PANIC, "kernel panic: no working init found");
+	expect_failure("VFS: Cannot open root device \"(null)\" or unknown-block(0,0): error -6\r\n"
+		       "Kernel panic - not syncing: VFS: Unable to mount root fs on "
+		       "unknown-block(0,0)\r\n",
+		       BOOT_PANIC, "kernel panic: no /init in the initramfs");
+	expect_failure("Kernel panic - not syncing: Requested init /x failed (error -2).\r\n",
+		       BOOT_PANIC, "kernel panic: the init= program could not be run: 'Kernel");
+	expect_failure("Kernel panic - not syncing: Out of memory and no killable processes...\r\n",
+		       BOOT_PANIC, "kernel panic: 'Kernel panic - not syncing: Out of memory");
+
+	/* Once the command runs, its output may say anything but a panic. */
+	struct console c;
+	console_init(&c, CONSOLE_COMMAND, "true");
+	feed(&c, "# ", 0, 1);
+	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
+	feed(&c, "Failed to execute /init (error -2)\nInitramfs unpacking failed: x\n", 0, 1);
+	assert_int_equal(c.state, CONSOLE_RUN);
 	console_free(&c);
 }
 
@@ -399,6 +473,222 @@ static void test_console_tail(void **state)
 	console_free(&c);
 }
 
+/* ---- real runs of a fake QEMU -------------------------------------- */
+
+/* A shell script standing in for QEMU: it plays a console transcript. */
+struct fake {
+	char dir[64];
+	char *path;
+	struct arch arch;
+	struct boot boot;
+};
+
+static int fake_setup(void **state)
+{
+	struct fake *f = xcalloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/mkdistro-qemu.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->path = xasprintf("%s/fake-qemu", f->dir);
+	f->arch = *arch_find("x86_64");
+	f->arch.qemu = f->path;
+	f->arch.qemu_pkg = "none";
+	f->boot = test_boot();
+	f->boot.arch = &f->arch;
+	f->boot.accel = "tcg";
+	f->boot.timeout = 20;
+	f->boot.idle_timeout = 10;
+	*state = f;
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+	rm_rf(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static void fake_script(struct fake *f, const char *body)
+{
+	char *text = xasprintf("#!/bin/sh\n%s", body);
+	assert_int_equal(write_file_atomic(f->path, text, strlen(text), 0755), 0);
+	free(text);
+}
+
+/* Run CMD against the fake; returns qemu_command's result, *SECS the time
+ * it took. */
+static int fake_run(struct fake *f, const char *cmd, struct boot_times *t, double *secs)
+{
+	double t0 = now_seconds();
+	int rc = qemu_command(&f->boot, cmd, -1, t);
+	*secs = now_seconds() - t0;
+	return rc;
+}
+
+#define BOOT_LINES "printf 'Linux version 6.1.176\\r\\nRun /init as init process\\r\\n'\n"
+
+static void test_run_success(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+	char *out = xasprintf("%s/out", f->dir);
+	/* Plays the guest shell: the setup line, the command text up to its
+	 * last line, then the reboot. */
+	fake_script(f, BOOT_LINES
+		    "printf 'mkdistro:/# '\n"
+		    "read -r l\n"
+		    "printf '\\036MKD-READY\\r\\n'\n"
+		    "while read -r l; do case $l in *MKD-END*) break;; esac; done\n"
+		    "printf '\\036MKD-BEGIN\\r\\nhello\\r\\n\\036MKD-END 7\\r\\n'\n"
+		    "read -r l\n"
+		    "[ \"$l\" = 'reboot -f' ] || exit 3\n"
+		    "exit 0\n");
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	double t0 = now_seconds();
+	int rc = qemu_command(&f->boot, "echo hello; exit 7", fd, &t);
+	secs = now_seconds() - t0;
+	close(fd);
+	assert_int_equal(rc, 7);
+	assert_int_equal(t.failure, 0);
+	assert_string_equal(t.diagnosis, "");
+	assert_true(t.prompt >= 0 && t.init >= 0 && t.first_output >= 0);
+	assert_true(secs < 5);
+	char *text = read_file(out, NULL);
+	assert_string_equal(text, "hello\n");
+	free(text);
+	free(out);
+}
+
+static void test_run_panic_at_once(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+	/* The guest hangs after the panic: it is seen at once all the same. */
+	fake_script(f, BOOT_LINES
+		    "printf 'Kernel panic - not syncing: Attempted to kill init! "
+		    "exitcode=0x00000200\\r\\n'\n"
+		    "exec sleep 30\n");
+	int rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_INIT);
+	assert_int_equal(t.failure, BOOT_INIT);
+	assert_non_null(strstr(t.diagnosis, "init exited with status 2"));
+	assert_true(secs < 5);
+
+	fake_script(f, BOOT_LINES
+		    "printf 'Initramfs unpacking failed: broken padding\\r\\n'\n"
+		    "exec sleep 30\n");
+	rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_PANIC);
+	assert_non_null(strstr(t.diagnosis, "could not unpack the initramfs"));
+	assert_true(secs < 5);
+}
+
+static void test_run_qemu_fails(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+	fake_script(f, "echo \"qemu-system-x86_64: -bogus: invalid option\" >&2\nexit 1\n");
+	int rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_QEMU_START);
+	assert_string_equal(t.diagnosis, "QEMU failed to start (exit status 1): "
+					 "qemu-system-x86_64: -bogus: invalid option");
+
+	/* Not there at all. */
+	unlink(f->path);
+	rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_QEMU_START);
+
+	/* The guest rebooted before the prompt: QEMU ended, not a start. */
+	fake_script(f, BOOT_LINES "exit 0\n");
+	rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_QEMU_EXIT);
+	assert_non_null(strstr(t.diagnosis, "QEMU exited (status 0) before the shell prompt"));
+}
+
+static void test_run_stall_and_timeout(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+
+	fake_script(f, BOOT_LINES "printf 'last words'\nexec sleep 30\n");
+	f->boot.idle_timeout = 0.5;
+	int rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_STALL);
+	assert_non_null(strstr(t.diagnosis, "stalled: no console output for 0.5 s before the "
+					    "shell prompt; last output "
+					    "at 0.0 s from QEMU's start: "));
+	assert_non_null(strstr(t.diagnosis, "'last words'"));
+	assert_true(secs >= 0.5 && secs < 3);
+
+	/* Never a byte. */
+	fake_script(f, "exec sleep 30\n");
+	rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_STALL);
+	assert_non_null(strstr(t.diagnosis, "no console output at all in 0.5 s"));
+
+	/* Chatty but never ready: the total time runs out. */
+	fake_script(f, "while :; do echo tick; sleep 0.1; done\n");
+	f->boot.timeout = 1;
+	rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_TIMEOUT);
+	assert_string_equal(t.diagnosis, "timed out after 1 s before the shell prompt");
+	assert_true(secs >= 1 && secs < 4);
+}
+
+/* kill -9 of the process driving QEMU leaves no QEMU behind. */
+static void test_kill9_kills_qemu(void **state)
+{
+	struct fake *f = *state;
+	char *pidfile = xasprintf("%s/pid", f->dir);
+	char *body = xasprintf("echo $$ > %s.tmp && mv %s.tmp %s\nexec sleep 60\n", pidfile,
+			       pidfile, pidfile);
+	fake_script(f, body);
+	free(body);
+
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		proc_forget_all();
+		qemu_command(&f->boot, "true", -1, NULL);
+		_exit(0);
+	}
+	char *text = NULL;
+	for (int i = 0; i < 500 && !(text = read_file_quiet(pidfile, NULL)); i++)
+		usleep(10000);
+	assert_non_null(text);
+	pid_t qemu = (pid_t)atol(text);
+	free(text);
+	assert_true(qemu > 0);
+	assert_int_equal(kill(qemu, 0), 0);
+
+	assert_int_equal(kill(child, SIGKILL), 0);
+	int st;
+	assert_int_equal(waitpid(child, &st, 0), child);
+	/* Gone, or a zombie waiting for init to reap it. */
+	int dead = 0;
+	for (int i = 0; i < 200 && !dead; i++) {
+		char *statpath = xasprintf("/proc/%ld/stat", (long)qemu);
+		char *stat = read_file_quiet(statpath, NULL);
+		const char *paren = stat ? strrchr(stat, ')') : NULL;
+		dead = !stat || (paren && paren[1] == ' ' && paren[2] == 'Z');
+		free(stat);
+		free(statpath);
+		if (!dead)
+			usleep(10000);
+	}
+	if (!dead)
+		kill(qemu, SIGKILL);
+	assert_true(dead);
+	free(pidfile);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +704,13 @@ int main(void)
 		cmocka_unit_test(test_console_pipe),
 		cmocka_unit_test(test_command_text),
 		cmocka_unit_test(test_console_tail),
+		cmocka_unit_test(test_console_failures),
+		cmocka_unit_test_setup_teardown(test_run_success, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_panic_at_once, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_qemu_fails, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_stall_and_timeout, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_kill9_kills_qemu, fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,37 @@
+# Reproducible to the byte: two clean builds in different directories, at
+# different times, as different users, with different umask, locale and
+# time zone, give the same vmlinuz and initrd.img. The second build runs as
+# an unprivileged user (when the test runs as root), which also shows that
+# building needs no root.
+. "$(dirname "$0")/lib.sh"
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/mkdistro/sources
+"$MKDISTRO" fetch > /dev/null 2>&1 || { not_ok "sources available"; exit 1; }
+
+a=$(tmpdir)
+(cd "$a" && umask 022 && LC_ALL=C TZ=UTC "$MKDISTRO" build > build.log 2>&1)
+check "first build succeeds" [ $? -eq 0 ] || tail -30 "$a/build.log"
+
+b=$(tmpdir)/second-build-dir
+mkdir -p "$b/cache/mkdistro/sources"
+cp "$cache"/*.tar.* "$b/cache/mkdistro/sources/"
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R 65534:65534 "$b"
+	chmod 755 "$(dirname "$b")" "$TEST_TMP"
+	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	who="uid 65534"
+else
+	as_user=""
+	who="$(id -un)"
+fi
+(cd "$b" && umask 077 && env HOME="$b" XDG_CACHE_HOME="$b/cache" LC_ALL=C.UTF-8 LANG=de_DE.UTF-8 \
+	TZ=Pacific/Auckland $as_user "$MKDISTRO" build > build.log 2>&1)
+status=$?
+check "second build ($who, umask 077, other locale and zone) succeeds" [ $status -eq 0 ]
+[ $status -eq 0 ] || tail -30 "$b/build.log"
+
+for f in vmlinuz initrd.img; do
+	ha=$(sha256sum < "$a/out/$f")
+	hb=$(sha256sum < "$b/out/$f")
+	expect_eq "$f is identical in both builds" "$ha" "$hb"
+done

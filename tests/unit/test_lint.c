@@ -1,0 +1,478 @@
+/* Tests for lint.c: real cpio archives written with cpio.h (some
+ * compressed with compress.h) and .config texts, each test breaking
+ * exactly one thing of a system that is otherwise clean. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "arch.h"
+#include "compress.h"
+#include "cpio.h"
+#include "lint.h"
+#include "util.h"
+
+static const char good_kconfig[] =
+	"CONFIG_64BIT=y\n"
+	"CONFIG_BLK_DEV_INITRD=y\n"
+	"CONFIG_RD_GZIP=y\n"
+	"# CONFIG_RD_XZ is not set\n"
+	"CONFIG_BINFMT_ELF=y\n"
+	"CONFIG_BINFMT_SCRIPT=y\n"
+	"CONFIG_SERIAL_8250=y\n"
+	"CONFIG_SERIAL_8250_CONSOLE=y\n";
+
+/* What to break in the image. */
+enum {
+	NO_INIT = 1 << 0,
+	INIT_NOT_EXEC = 1 << 1,
+	INIT_BAD_INTERP = 1 << 2,
+	ELF_OTHER_ARCH = 1 << 3,
+	ELF_DYNAMIC = 1 << 4,      /* busybox wants a loader that is missing */
+	ELF_DYNAMIC_OK = 1 << 5,   /* ... that is there, through a symlink */
+	NO_CONSOLE = 1 << 6,
+	CONSOLE_FILE = 1 << 7,     /* dev/console is a regular file */
+	INIT_SYMLINK = 1 << 8,     /* /init -> bin/busybox */
+	INIT_DANGLING = 1 << 9,    /* /init -> bin/nothing */
+	INIT_LONG_SHEBANG = 1 << 10,
+	NO_SCRIPTS = 1 << 11,      /* with INIT_SYMLINK: no #! file at all */
+};
+
+struct fixture {
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/mkdistro-lint.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* An ELF64 little-endian executable header for MACHINE, with a PT_INTERP
+ * of INTERP when not NULL (new memory, *LEN bytes). */
+static unsigned char *make_elf(unsigned machine, const char *interp, size_t *len)
+{
+	size_t ilen = interp ? strlen(interp) + 1 : 0;
+	size_t n = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + ilen + 100;
+	unsigned char *b = xcalloc(1, n);
+	Elf64_Ehdr eh = {0};
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = interp ? ET_DYN : ET_EXEC;
+	eh.e_machine = (Elf64_Half)machine;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_ehsize = sizeof(Elf64_Ehdr);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = interp ? 1 : 0;
+	memcpy(b, &eh, sizeof(eh));
+	if (interp) {
+		Elf64_Phdr ph = {0};
+		ph.p_type = PT_INTERP;
+		ph.p_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+		ph.p_filesz = ilen;
+		memcpy(b + sizeof(eh), &ph, sizeof(ph));
+		memcpy(b + ph.p_offset, interp, ilen);
+	}
+	*len = n;
+	return b;
+}
+
+/* Write the test system's archive with BREAKS to DIR/NAME.cpio, then
+ * compress it with METHOD (NULL: leave it uncompressed). Returns the
+ * path of the result (new memory). */
+static char *make_image(const char *dir, const char *name, unsigned breaks, const char *method)
+{
+	char *cpio = xasprintf("%s/%s.cpio", dir, name);
+	int fd = open(cpio, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	struct cpio *c = cpio_new(fd, 1700000000);
+	size_t len;
+	unsigned char *elf = make_elf(breaks & ELF_OTHER_ARCH ? EM_AARCH64 : EM_X86_64,
+				      breaks & (ELF_DYNAMIC | ELF_DYNAMIC_OK) ?
+					      "/lib/ld-musl-x86_64.so.1" : NULL, &len);
+
+	assert_int_equal(cpio_add_dir(c, "bin", 0755), 0);
+	assert_int_equal(cpio_add_data(c, "bin/busybox", 0755, elf, len), 0);
+	assert_int_equal(cpio_add_symlink(c, "bin/sh", "busybox"), 0);
+	assert_int_equal(cpio_add_dir(c, "dev", 0755), 0);
+	if (breaks & CONSOLE_FILE)
+		assert_int_equal(cpio_add_data(c, "dev/console", 0600, "", 0), 0);
+	else if (!(breaks & NO_CONSOLE))
+		assert_int_equal(cpio_add_node(c, "dev/console", S_IFCHR | 0600, 5, 1), 0);
+	assert_int_equal(cpio_add_dir(c, "etc", 0755), 0);
+	if (!(breaks & NO_SCRIPTS))
+		assert_int_equal(cpio_add_data(c, "etc/rc", 0755, "#!/bin/sh\n:\n", 12), 0);
+	if (breaks & ELF_DYNAMIC_OK) {
+		/* lib -> usr/lib, the loader a relative symlink in there. */
+		assert_int_equal(cpio_add_symlink(c, "lib", "usr/lib"), 0);
+		assert_int_equal(cpio_add_dir(c, "usr", 0755), 0);
+		assert_int_equal(cpio_add_dir(c, "usr/lib", 0755), 0);
+		assert_int_equal(cpio_add_data(c, "usr/lib/libc.so", 0755, elf, len), 0);
+		assert_int_equal(cpio_add_symlink(c, "usr/lib/ld-musl-x86_64.so.1",
+						  "../../usr/lib/./libc.so"), 0);
+	}
+	if (breaks & INIT_SYMLINK) {
+		assert_int_equal(cpio_add_symlink(c, "init", "bin/busybox"), 0);
+	} else if (breaks & INIT_DANGLING) {
+		assert_int_equal(cpio_add_symlink(c, "init", "bin/nothing"), 0);
+	} else if (!(breaks & NO_INIT)) {
+		struct buf text = {0};
+		if (breaks & INIT_LONG_SHEBANG) {
+			buf_addstr(&text, "#!/");
+			for (int i = 0; i < 300; i++)
+				buf_addch(&text, 'x');
+			buf_addstr(&text, "\n");
+		} else {
+			buf_addstr(&text, breaks & INIT_BAD_INTERP ? "#! /bin/bash -e\n"
+								   : "#!/bin/sh\n");
+		}
+		buf_addstr(&text, "exec /sbin/init\n");
+		assert_int_equal(cpio_add_data(c, "init", breaks & INIT_NOT_EXEC ? 0644 : 0755,
+					       text.s, text.len), 0);
+		buf_free(&text);
+	}
+	assert_int_equal(cpio_finish(c), 0);
+	assert_int_equal(close(fd), 0);
+	free(elf);
+	if (!method)
+		return cpio;
+	char *out = xasprintf("%s/%s.img", dir, name);
+	assert_int_equal(compress_file(cpio, out, method), 0);
+	free(cpio);
+	return out;
+}
+
+/* Lint the image with BREAKS (gzip) against KCONFIG and CMDLINE. */
+static void lint_image(const char *dir, unsigned breaks, const char *kconfig, const char *cmdline,
+		       struct lint_report *r)
+{
+	char *img = make_image(dir, "i", breaks, "gzip");
+	struct lint_target t = {
+		.arch = arch_find("x86_64"),
+		.initrd = img,
+		.kconfig = kconfig,
+		.compression = "gzip",
+		.cmdline = cmdline ? cmdline : "console=ttyS0 panic=-1",
+	};
+	memset(r, 0, sizeof(*r));
+	lint_run(&t, r);
+	free(img);
+}
+
+/* Exactly one finding, ID, an error, about SUBJECT, whose problem text
+ * contains WORDS. */
+static void expect_only(const struct lint_report *r, enum lint_id id, const char *subject,
+			const char *words)
+{
+	if (r->n != 1)
+		lint_print(r, stderr);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->v[0].id, id);
+	assert_int_equal(r->v[0].error, 1);
+	assert_int_equal(r->errors, 1);
+	assert_string_equal(r->v[0].subject, subject);
+	if (!strstr(r->v[0].problem, words))
+		fprintf(stderr, "problem: %s\n", r->v[0].problem);
+	assert_non_null(strstr(r->v[0].problem, words));
+	assert_true(strlen(r->v[0].fix) > 5);
+}
+
+static void test_clean_system(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, 0, good_kconfig, NULL, &r);
+	if (r.n)
+		lint_print(&r, stderr);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+
+	/* /init as a symlink to BusyBox; a loader reached through symlinks. */
+	lint_image(f->dir, INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+
+	/* Uncompressed and other compressions, each with its own option. */
+	static const struct {
+		const char *method, *option;
+	} forms[] = {{NULL, NULL}, {"xz", "CONFIG_RD_XZ"}, {"zstd", "CONFIG_RD_ZSTD"}};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char *img = make_image(f->dir, "c", 0, forms[i].method);
+		char *kc = xasprintf("%s%s%s", good_kconfig, forms[i].option ? forms[i].option : "",
+				     forms[i].option ? "=y\n" : "");
+		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img, .kconfig = kc,
+					.compression = "gzip", .cmdline = "console=ttyS0"};
+		memset(&r, 0, sizeof(r));
+		lint_run(&t, &r);
+		if (r.n)
+			lint_print(&r, stderr);
+		assert_int_equal(r.n, 0);
+		lint_report_free(&r);
+		free(kc);
+		free(img);
+	}
+}
+
+static void test_init_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, NO_INIT, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_INIT_MISSING, "/init", "not in the initramfs");
+	lint_report_free(&r);
+
+	lint_image(f->dir, INIT_DANGLING, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_INIT_MISSING, "/init", "leads to nothing");
+	lint_report_free(&r);
+
+	/* rdinit= names the program that has to be there. */
+	lint_image(f->dir, 0, good_kconfig, "console=ttyS0 rdinit=/sbin/myinit", &r);
+	expect_only(&r, LINT_INIT_MISSING, "/sbin/myinit", "not in the initramfs");
+	lint_report_free(&r);
+	lint_image(f->dir, 0, good_kconfig, "console=ttyS0 rdinit=/bin/sh", &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+}
+
+static void test_init_not_executable(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, INIT_NOT_EXEC, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_INIT_NOT_EXEC, "/init", "not executable (mode 0644)");
+	assert_non_null(strstr(r.v[0].fix, "chmod +x"));
+	lint_report_free(&r);
+}
+
+static void test_init_interpreter(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, INIT_BAD_INTERP, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_INIT_INTERP, "/init", "interpreter '/bin/bash' is not in the image");
+	lint_report_free(&r);
+
+	lint_image(f->dir, INIT_LONG_SHEBANG, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_INIT_INTERP, "/init", "longer than");
+	lint_report_free(&r);
+}
+
+static void test_elf_arch(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, ELF_OTHER_ARCH, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_ELF_ARCH, "/bin/busybox", "for aarch64 (e_machine 183, 64-bit)");
+	assert_non_null(strstr(r.v[0].problem, "the kernel is x86_64"));
+	lint_report_free(&r);
+}
+
+static void test_elf_loader(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, ELF_DYNAMIC, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
+		    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
+	lint_report_free(&r);
+}
+
+static void test_console_node(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, NO_CONSOLE, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_CONSOLE_NODE, "/dev/console", "missing");
+	lint_report_free(&r);
+
+	lint_image(f->dir, CONSOLE_FILE, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_CONSOLE_NODE, "/dev/console", "not the character device 5,1");
+	lint_report_free(&r);
+}
+
+/* good_kconfig without the line starting with SYM. */
+static char *kconfig_without(const char *sym)
+{
+	struct buf b = {0};
+	for (const char *p = good_kconfig; *p;) {
+		size_t n = strcspn(p, "\n") + 1;
+		if (strncmp(p, sym, strlen(sym)) || p[strlen(sym)] != '=')
+			buf_add(&b, p, n);
+		p += n;
+	}
+	return buf_steal(&b);
+}
+
+static void test_kernel_options(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *sym;
+		enum lint_id id;
+		const char *words;
+	} cases[] = {
+		{"CONFIG_BLK_DEV_INITRD", LINT_K_INITRD, "ignores the initramfs"},
+		{"CONFIG_RD_GZIP", LINT_K_DECOMPRESS, "compressed with what it unpacks"},
+		{"CONFIG_BINFMT_ELF", LINT_K_BINFMT_ELF, "no ELF program"},
+		{"CONFIG_BINFMT_SCRIPT", LINT_K_BINFMT_SCRIPT, "/init is a #! script"},
+		{"CONFIG_SERIAL_8250", LINT_K_CONSOLE, "console ttyS0 needs its driver"},
+		{"CONFIG_SERIAL_8250_CONSOLE", LINT_K_CONSOLE, "console ttyS0"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lint_report r;
+		char *kc = kconfig_without(cases[i].sym);
+		assert_int_not_equal(strlen(kc), strlen(good_kconfig));
+		lint_image(f->dir, 0, kc, NULL, &r);
+		expect_only(&r, cases[i].id, cases[i].sym, cases[i].words);
+		char *fix = xasprintf("add %s=y to the [linux] fragment", cases[i].sym);
+		assert_string_equal(r.v[0].fix, fix);
+		free(fix);
+		lint_report_free(&r);
+		free(kc);
+	}
+}
+
+static void test_kernel_options_context(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+
+	/* "=m" is not built in. */
+	char *kc = kconfig_without("CONFIG_SERIAL_8250");
+	char *km = xasprintf("%sCONFIG_SERIAL_8250=m\n", kc);
+	lint_image(f->dir, 0, km, NULL, &r);
+	expect_only(&r, LINT_K_CONSOLE, "CONFIG_SERIAL_8250", "ttyS0");
+	lint_report_free(&r);
+	free(km);
+	free(kc);
+
+	/* No #! file at all: BINFMT_SCRIPT is not needed. */
+	kc = kconfig_without("CONFIG_BINFMT_SCRIPT");
+	lint_image(f->dir, INIT_SYMLINK | NO_SCRIPTS, kc, NULL, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+	free(kc);
+
+	/* The console on the command line decides: the last console=. */
+	kc = kconfig_without("CONFIG_SERIAL_8250_CONSOLE");
+	lint_image(f->dir, 0, kc, "console=ttyS0 console=ttynull", &r);
+	expect_only(&r, LINT_K_CONSOLE, "CONFIG_NULL_TTY", "console ttynull");
+	lint_report_free(&r);
+	lint_image(f->dir, 0, kc, "console=ttyS1,115200", &r);
+	expect_only(&r, LINT_K_CONSOLE, "CONFIG_SERIAL_8250_CONSOLE", "console ttyS1");
+	lint_report_free(&r);
+	free(kc);
+
+	/* No .config: a warning, the image is still checked. */
+	lint_image(f->dir, NO_CONSOLE, NULL, NULL, &r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.errors, 1);
+	assert_non_null(lint_find(&r, LINT_CONSOLE_NODE));
+	assert_int_equal(lint_find(&r, LINT_KCONFIG)->error, 0);
+	lint_report_free(&r);
+}
+
+static void test_bad_archive(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	struct lint_target t = {.arch = arch_find("x86_64"), .kconfig = good_kconfig,
+				.compression = "gzip", .cmdline = "console=ttyS0"};
+
+	/* Cut in the middle of the compressed data. */
+	char *img = make_image(f->dir, "t", 0, "gzip");
+	size_t len;
+	char *data = read_file(img, &len);
+	assert_int_equal(write_file_atomic(img, data, len / 2, 0644), 0);
+	free(data);
+	t.initrd = img;
+	memset(&r, 0, sizeof(r));
+	lint_run(&t, &r);
+	assert_non_null(lint_find(&r, LINT_ARCHIVE));
+	assert_true(lint_find(&r, LINT_ARCHIVE)->error);
+	lint_report_free(&r);
+	free(img);
+
+	/* Not there at all. */
+	char *missing = xasprintf("%s/nothing.img", f->dir);
+	t.initrd = missing;
+	memset(&r, 0, sizeof(r));
+	lint_run(&t, &r);
+	assert_non_null(lint_find(&r, LINT_ARCHIVE));
+	lint_report_free(&r);
+	free(missing);
+
+	/* A tar archive is no initramfs. */
+	char *tar = xasprintf("%s/x.tar", f->dir);
+	char *src = xasprintf("%s/init", f->dir);
+	assert_int_equal(write_file_atomic(src, "#!/bin/sh\n", 10, 0755), 0);
+	char *cmd = xasprintf("tar -C '%s' -cf '%s' init", f->dir, tar);
+	assert_int_equal(system(cmd), 0);
+	t.initrd = tar;
+	memset(&r, 0, sizeof(r));
+	lint_run(&t, &r);
+	assert_non_null(lint_find(&r, LINT_ARCHIVE));
+	assert_non_null(strstr(lint_find(&r, LINT_ARCHIVE)->problem, "only cpio newc"));
+	lint_report_free(&r);
+	free(cmd);
+	free(src);
+	free(tar);
+}
+
+static void test_print(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, INIT_NOT_EXEC, good_kconfig, NULL, &r);
+	char *path = xasprintf("%s/out.txt", f->dir);
+	FILE *out = fopen(path, "w+");
+	assert_non_null(out);
+	lint_print(&r, out);
+	fclose(out);
+	char *text = read_file(path, NULL);
+	assert_string_equal(text, "mkdistro: check: error: /init: not executable (mode 0644)\n"
+				  "    fix: chmod +x it in the overlay\n");
+	free(text);
+	free(path);
+	lint_report_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clean_system, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_not_executable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_interpreter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_arch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_loader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_options_context, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_archive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
