@@ -1,5 +1,6 @@
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 
 #include "compress.h"
 #include "cpio.h"
+#include "devlist.h"
 #include "extract.h"
 #include "fetch.h"
 #include "hash.h"
@@ -452,6 +454,141 @@ out:
 	return rc;
 }
 
+/* The system's programs/ directory (next to mkdistro.conf), or NULL. */
+static char *programs_dir(const struct build *b)
+{
+	char *dir = path_join(b->cfg->dir, "programs");
+	char *abs = realpath(dir, NULL);
+	free(dir);
+	struct stat st;
+	if (abs && (stat(abs, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		free(abs);
+		abs = NULL;
+	}
+	return abs;
+}
+
+static void programs_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	char *dir = programs_dir(b);
+	step_input_tree(in, "programs", dir);
+	free(dir);
+}
+
+static int cmp_names(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Sorted names in DIR ending in SUFFIX (all if NULL); new memory. */
+static char **list_dir(const char *dir, const char *suffix, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	*n = 0;
+	if (!d)
+		return NULL;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name), sl = suffix ? strlen(suffix) : 0;
+		if (de->d_name[0] == '.' || (suffix && (len <= sl || strcmp(de->d_name + len - sl, suffix))))
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	return v;
+}
+
+/* Compile the user's programs statically with the system's own toolchain:
+ * programs/NAME.c, or programs/NAME/ with several .c files, becomes
+ * /usr/bin/NAME. */
+static int programs_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *src = programs_dir(b);
+	char *dest = bpath(b, "programs");
+	char *bindir = path_join(dest, "usr/bin");
+	char *sysroot = bpath(b, "sysroot");
+	char *cc = toolchain_cc(sysroot);
+	int rc = -1;
+	size_t n = 0;
+	char **names = NULL;
+
+	if (rm_rf(dest) < 0 || mkdir_p(bindir, 0755) < 0)
+		goto out;
+	rc = 0;
+	if (!src)
+		goto out;
+	names = list_dir(src, NULL, &n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *path = path_join(src, names[i]);
+		struct stat st;
+		size_t len = strlen(names[i]);
+		char *prog = NULL;
+		char **argv = NULL;
+		size_t argc = 0;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			prog = xstrdup(names[i]);
+			size_t nc;
+			char **files = list_dir(path, ".c", &nc);
+			if (nc == 0) {
+				warn("program '%s': no .c files in '%s'", prog, path);
+				rc = -1;
+			}
+			argv = xcalloc(nc + 9, sizeof(*argv));
+			for (size_t k = 0; k < nc; k++) {
+				argv[6 + k] = path_join(path, files[k]);
+				free(files[k]);
+			}
+			argc = 6 + nc;
+			free(files);
+		} else if (len > 2 && !strcmp(names[i] + len - 2, ".c")) {
+			prog = xstrndup(names[i], len - 2);
+			argv = xcalloc(10, sizeof(*argv));
+			argv[6] = xstrdup(path);
+			argc = 7;
+		}
+		if (prog && rc == 0) {
+			argv[0] = xstrdup(cc);
+			argv[1] = xstrdup("-static");
+			argv[2] = xstrdup("-Os");
+			argv[3] = xstrdup("-Wall");
+			argv[4] = xstrdup("-o");
+			argv[5] = path_join(bindir, prog);
+			argv[argc] = NULL;
+			fprintf(stderr, "mkdistro: compiling program '%s'\n", prog);
+			rc = run(log, src, argv);
+			if (rc < 0) {
+				/* The compiler's own message, here and not only in the log. */
+				char *text = read_file_quiet(log, NULL);
+				if (text)
+					fputs(text, stderr);
+				free(text);
+				warn("program '%s' did not compile (see the compiler's message above)", prog);
+			}
+		}
+		for (size_t k = 0; argv && k < argc; k++)
+			free(argv[k]);
+		free(argv);
+		free(prog);
+		free(path);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(src);
+	free(dest);
+	free(bindir);
+	free(sysroot);
+	free(cc);
+	return rc;
+}
+
 static void rootfs_inputs(void *ctx, struct step_inputs *in)
 {
 	struct build *b = ctx;
@@ -466,7 +603,9 @@ static int rootfs_run(void *ctx, const char *log)
 	struct build *b = ctx;
 	char *bb = bpath(b, "busybox-install");
 	char *dest = bpath(b, "rootfs");
-	int rc = rootfs_stage(b->cfg, bb, dest);
+	char *progs = bpath(b, "programs");
+	int rc = rootfs_stage(b->cfg, bb, progs, dest);
+	free(progs);
 	free(bb);
 	free(dest);
 	return rc;
@@ -485,6 +624,7 @@ static void initramfs_inputs(void *ctx, struct step_inputs *in)
 	char epoch[32];
 	snprintf(epoch, sizeof(epoch), "%lld", source_date_epoch());
 	step_input_str(in, "compression", b->cfg->compression);
+	step_input_file(in, "entries", b->cfg->entries);
 	step_input_str(in, "SOURCE_DATE_EPOCH", epoch);
 }
 
@@ -498,20 +638,39 @@ static int initramfs_run(void *ctx, const char *log)
 	/* /dev/console must exist before devtmpfs is mounted: the kernel
 	 * opens it for init's stdin/stdout. Written into the archive
 	 * directly, so no root is needed to create the node. */
-	const struct cpio_entry extra[] = {
+	static const struct cpio_entry base[] = {
 		{ .path = "dev", .mode = S_IFDIR | 0755 },
 		{ .path = "dev/console", .mode = S_IFCHR | 0600, .major = 5, .minor = 1 },
 	};
+	struct devlist list = {0};
+	if (b->cfg->entries && devlist_load(b->cfg->entries, &list) < 0)
+		goto out;
+	/* The user's list wins over the built-in entries of the same path. */
+	struct cpio_entry *extra = xcalloc(list.n + 2, sizeof(*extra));
+	size_t nextra = 0;
+	for (size_t i = 0; i < 2; i++) {
+		int listed = 0;
+		for (size_t k = 0; k < list.n; k++)
+			listed |= !strcmp(list.v[k].path + 1, base[i].path);
+		if (!listed)
+			extra[nextra++] = base[i];
+	}
+	for (size_t k = 0; k < list.n; k++)
+		extra[nextra++] = list.v[k];
 	int fd = open(cpio, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		warn("create '%s':", cpio);
+		free(extra);
+		devlist_free(&list);
 		goto out;
 	}
-	rc = cpio_write_tree(fd, root, source_date_epoch(), extra, 2);
+	rc = cpio_write_tree(fd, root, source_date_epoch(), extra, nextra);
 	if (close(fd) < 0 && rc == 0) {
 		warn("close '%s':", cpio);
 		rc = -1;
 	}
+	free(extra);
+	devlist_free(&list);
 	if (rc == 0 && mkdir_p(b->outdir, 0755) == 0)
 		rc = compress_file(cpio, out, b->cfg->compression);
 	else
@@ -538,7 +697,8 @@ static const struct step seed_steps[] = {
 	{ .name = "bbconfig", .deps = { "source:busybox" }, .inputs = bbconfig_inputs,
 	  .run = bbconfig_run },
 	{ .name = "busybox", .deps = { "bbconfig", "toolchain" }, .run = busybox_run },
-	{ .name = "rootfs", .deps = { "busybox" }, .inputs = rootfs_inputs, .run = rootfs_run },
+	{ .name = "programs", .deps = { "toolchain" }, .inputs = programs_inputs, .run = programs_run },
+	{ .name = "rootfs", .deps = { "busybox", "programs" }, .inputs = rootfs_inputs, .run = rootfs_run },
 	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run },
 	{ .name = "all", .deps = { "kernel", "initramfs" } },
 };

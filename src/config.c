@@ -19,6 +19,8 @@ static const struct config_key keys[] = {
 	{ "system", "arch", NULL, "target architecture", CONFIG_ARCH, F(arch) },
 	{ "system", "hostname", "mkdistro", "host name of the booted system",
 	  CONFIG_HOSTNAME, F(hostname) },
+	{ "system", "init", "busybox", "PID 1: busybox (BusyBox init with a shell on the console) "
+	  "or the absolute path of a program in the system, e.g. /usr/bin/myinit", CONFIG_INIT, F(init) },
 	{ "linux", "version", NULL, "kernel version from mkdistro's catalog",
 	  CONFIG_VERSION, F(linux_version) },
 	{ "linux", "fragment", "", "file of CONFIG_ lines applied on top of tinyconfig",
@@ -35,6 +37,8 @@ static const struct config_key keys[] = {
 	  CONFIG_COMPRESSION, F(compression) },
 	{ "initramfs", "overlay", "", "directory copied over the root file system",
 	  CONFIG_DIR_PATH, F(overlay) },
+	{ "initramfs", "entries", "", "list of device nodes and other entries that need root "
+	  "(type path mode uid gid ...; see mkdistro(1))", CONFIG_FILE_PATH, F(entries) },
 	{ "qemu", "memory", "128", "guest memory in MiB; suffix M or G allowed",
 	  CONFIG_MEMORY, F(memory_mb) },
 	{ "build", "ccache", "no", "compile the kernel, musl and BusyBox through ccache (yes or no)",
@@ -360,6 +364,13 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 		if (*value == '\0')
 			break;
 		v = check_path(p, k, value);
+		break;
+	case CONFIG_INIT:
+		if (!strcmp(value, "busybox") || (value[0] == '/' && valid_text(value) && !strchr(value, ' ')))
+			v = xstrdup(value);
+		else
+			perr(p, "bad %s '%s' in [%s]: use busybox or an absolute path in the system",
+			     k->key, value, k->section);
 		break;
 	case CONFIG_TEXT:
 		if (valid_text(value))

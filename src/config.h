@@ -22,6 +22,8 @@ struct config {
 	char *cmdline;          /* [linux] cmdline appended to the kernel's, "" if none */
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
+	char *entries;          /* [initramfs] entries: list of special entries or NULL */
+	char *init;             /* [system] init: "busybox" or an absolute path in the system */
 	int memory_mb;          /* [qemu] memory in MiB */
 	int ccache;             /* [build] ccache: 1 to compile through ccache */
 };
@@ -37,6 +39,7 @@ enum config_kind {
 	CONFIG_COMPRESSION, /* gzip, xz, lz4, zstd or none */
 	CONFIG_MEMORY,      /* MiB, 32..65536, suffix M or G allowed */
 	CONFIG_BOOL,        /* yes/no, true/false, on/off, 1/0; stored as int */
+	CONFIG_INIT,        /* "busybox" or an absolute path inside the system */
 };
 
 /* One key of mkdistro.conf. The table of these is the single list of keys

@@ -28,6 +28,7 @@ struct nameset {
 struct cpio {
 	int fd;
 	int broken;
+	unsigned long uid, gid; /* owner of the next entry only */
 	unsigned long mtime;
 	unsigned long next_ino;
 	unsigned long long off;
@@ -171,6 +172,12 @@ struct cpio *cpio_new(int fd, long long mtime)
 	return c;
 }
 
+void cpio_set_owner(struct cpio *c, unsigned long uid, unsigned long gid)
+{
+	c->uid = uid;
+	c->gid = gid;
+}
+
 void cpio_free(struct cpio *c)
 {
 	if (!c)
@@ -252,8 +259,9 @@ static int header(struct cpio *c, const char *name, unsigned long ino, mode_t mo
 	static const char hex[] = "0123456789ABCDEF";
 	size_t namesize = strlen(name) + 1;
 	unsigned long long f[13] = {
-		ino, mode, 0, 0, nlink, c->mtime, size, 0, 0, rmaj, rmin, namesize, 0
+		ino, mode, c->uid, c->gid, nlink, c->mtime, size, 0, 0, rmaj, rmin, namesize, 0
 	};
+	c->uid = c->gid = 0;
 	char h[110];
 
 	for (size_t i = 0; i < 13; i++) {
@@ -649,6 +657,7 @@ static int write_extra(struct cpio *c, const struct item *p)
 	const struct cpio_entry *e = p->extra;
 	mode_t perm = e->mode & 07777;
 
+	cpio_set_owner(c, e->uid, e->gid);
 	switch (e->mode & S_IFMT) {
 	case S_IFDIR:
 		return cpio_add_dir(c, p->name, perm);

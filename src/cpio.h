@@ -1,7 +1,7 @@
 /* cpio: a deterministic writer of cpio "newc" (070701) archives, the format
  * the kernel unpacks as initramfs (init/initramfs.c).
  *
- * Every entry gets uid/gid 0, the one mtime given to cpio_new(), devmajor
+ * Every entry gets uid/gid 0 (unless cpio_set_owner() says otherwise), the one mtime given to cpio_new(), devmajor
  * and devminor 0, and an inode number counted up from 1 in write order
  * (the links of one hard-linked file share one). Directories get nlink 2,
  * hard-linked files the number of their names in the archive, everything
@@ -68,6 +68,10 @@ int cpio_add_file_link(struct cpio *c, const char *name, mode_t perm, unsigned l
  * error broke the archive, in which case no trailer is written). */
 int cpio_finish(struct cpio *c);
 
+/* Give the next entry added (only that one) owner UID and group GID
+ * instead of 0, for entries that need root to create on the host. */
+void cpio_set_owner(struct cpio *c, unsigned long uid, unsigned long gid);
+
 /* Free C without writing a trailer (to abandon a broken archive). */
 void cpio_free(struct cpio *c);
 
@@ -79,6 +83,7 @@ struct cpio_entry {
 	const char *path;
 	mode_t mode;
 	unsigned major, minor;
+	unsigned long uid, gid; /* owner; 0 for root */
 	const char *target;
 	const char *src;
 	const void *data;

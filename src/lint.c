@@ -557,8 +557,8 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 			add_finding(r, LINT_INIT_MISSING, 1, init,
 				    "add an executable /init to the overlay (mkdistro writes one "
 				    "unless the overlay replaces it)",
-				    "not in the initramfs: the kernel falls back to a root device "
-				    "and panics");
+				    "not in the initramfs: the kernel skips it and falls back to a "
+				    "root device or /sbin/init, or panics");
 		} else if (!x) {
 			add_finding(r, LINT_INIT_MISSING, 1, init,
 				    "make the symbolic link point to a file in the image",

@@ -50,15 +50,20 @@ void proc_kill_all(void)
 	if (!any)
 		return;
 	/* Give them a moment to clean up (a step stops its own children
-	 * first), then make sure. Reaping here is fine: mkdistro is on its way
-	 * out, and a zombie would count as alive. */
+	 * first), then make sure. A group whose leader has exited counts as
+	 * done; WNOWAIT leaves its status for proc_wait(). */
 	for (int tries = 0; tries < 100; tries++) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
 		int alive = 0;
-		for (int i = 0; i < MAX_TRACKED; i++)
-			if (tracked[i] > 0 && kill(-tracked[i], 0) == 0)
-				alive = 1;
+		for (int i = 0; i < MAX_TRACKED; i++) {
+			if (tracked[i] <= 0 || kill(-tracked[i], 0) < 0)
+				continue;
+			siginfo_t info;
+			memset(&info, 0, sizeof(info));
+			if (waitid(P_PID, (id_t)tracked[i], &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    info.si_pid == tracked[i])
+				continue;
+			alive = 1;
+		}
 		if (!alive)
 			break;
 		struct timespec ts = {0, 50 * 1000 * 1000};

@@ -80,6 +80,7 @@ char *rootfs_generated_text(const struct config *cfg)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		buf_printf(&b, "%s %o\n%s", files[i].path, (unsigned)files[i].mode, files[i].text);
 	buf_printf(&b, "etc/hostname\n%s\n", cfg->hostname);
+	buf_printf(&b, "init %s\n", cfg->init);
 	return buf_steal(&b);
 }
 
@@ -91,7 +92,43 @@ static int write_in(const char *root, const char *rel, const char *text, mode_t 
 	return rc;
 }
 
-int rootfs_stage(const struct config *cfg, const char *bbdir, const char *dest)
+/* Make INIT (an absolute path in the system) what the kernel starts. */
+static int set_init(const char *init, const char *root)
+{
+	char *path = path_join(root, init);
+	char *slash = path_join(root, "init");
+	int rc = -1;
+	if (strcmp(init, "/init") != 0) {
+		unlink(slash);
+		if (symlink(init, slash) < 0) {
+			warn("symlink '/init' -> '%s':", init);
+			goto out;
+		}
+	}
+	struct stat st;
+	/* lstat: a link inside the system points into the system, not the
+	 * host, so only its existence is checked here. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		rc = 0;
+		goto out;
+	}
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		warn("init '%s' is not a file in the system: add it to the overlay or to "
+		     "programs/, or set [system] init = busybox", init);
+		goto out;
+	}
+	if (!(st.st_mode & 0111)) {
+		warn("init '%s' is not executable: chmod +x it in the overlay", init);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	free(slash);
+	return rc;
+}
+
+int rootfs_stage(const struct config *cfg, const char *bbdir, const char *progdir, const char *dest)
 {
 	char *tmp = xasprintf("%s.tmp", dest);
 	int rc = -1;
@@ -120,7 +157,11 @@ int rootfs_stage(const struct config *cfg, const char *bbdir, const char *dest)
 	free(hostname);
 	if (r < 0)
 		goto out;
+	if (progdir && copy_tree(progdir, tmp) < 0)
+		goto out;
 	if (cfg->overlay && copy_tree(cfg->overlay, tmp) < 0)
+		goto out;
+	if (strcmp(cfg->init, "busybox") != 0 && set_init(cfg->init, tmp) < 0)
 		goto out;
 	if (rm_rf(dest) < 0)
 		goto out;

@@ -10,8 +10,11 @@
 char *rootfs_generated_text(const struct config *cfg);
 
 /* Build the tree at DEST from BusyBox's install tree BBDIR, the generated
- * files and CFG's overlay (which wins over both). DEST is replaced as a
- * whole: built next to it, then renamed. Returns 0 or -1 after warn(). */
-int rootfs_stage(const struct config *cfg, const char *bbdir, const char *dest);
+ * files, the user's compiled programs PROGDIR (NULL: none) and CFG's
+ * overlay, later ones winning. With [system] init other than busybox,
+ * /init is that program (a symlink to it, unless it is /init itself),
+ * which must then exist in the tree. DEST is replaced as a whole: built
+ * next to it, then renamed. Returns 0 or -1 after warn(). */
+int rootfs_stage(const struct config *cfg, const char *bbdir, const char *progdir, const char *dest);
 
 #endif

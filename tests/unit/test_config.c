@@ -125,6 +125,7 @@ static char *default_describe(void)
 	return xasprintf("[system]\n"
 			 "arch = %s\n"
 			 "hostname = mkdistro\n"
+			 "init = busybox\n"
 			 "\n"
 			 "[linux]\n"
 			 "version = %s\n"
@@ -141,9 +142,13 @@ static char *default_describe(void)
 			 "[initramfs]\n"
 			 "compression = gzip\n"
 			 "overlay =\n"
+			 "entries =\n"
 			 "\n"
 			 "[qemu]\n"
-			 "memory = 128\n",
+			 "memory = 128\n"
+			 "\n"
+			 "[build]\n"
+			 "ccache = no\n",
 			 arch_default()->name, catalog_default_version("linux"),
 			 catalog_default_version("musl"), catalog_default_version("busybox"));
 }
@@ -161,6 +166,9 @@ static void check_defaults(const struct config *c)
 	assert_string_equal(c->compression, "gzip");
 	assert_null(c->overlay);
 	assert_int_equal(c->memory_mb, 128);
+	assert_int_equal(c->ccache, 0);
+	assert_string_equal(c->init, "busybox");
+	assert_null(c->entries);
 }
 
 static void test_builtin_default(void **state)
@@ -352,14 +360,14 @@ static void test_errors(void **state)
 		"mkdistro: %1$s:3: unknown arch 'sparc' in [system]; known: %2$s\n"
 		"mkdistro: %1$s:4: bad hostname 'my host' in [system]: use 1 to 64 letters, digits, "
 		"'-' or '.', not starting with '-' or '.'\n"
-		"mkdistro: %1$s:5: unknown key 'memory' in [system]; known keys: arch, hostname "
+		"mkdistro: %1$s:5: unknown key 'memory' in [system]; known keys: arch, hostname, init "
 		"(memory belongs in [qemu])\n"
 		"mkdistro: %1$s:7: unknown key 'colour' in [qemu]; known keys: memory\n"
 		"mkdistro: %1$s:8: bad memory '12x' in [qemu]: expected MiB from 32 to 65536, "
 		"optionally with suffix M or G (e.g. 256M, 1G)\n"
 		"mkdistro: %1$s:9: duplicate key 'memory' in [qemu] (first set on line 8)\n"
 		"mkdistro: %1$s:10: unknown section [foo]; known sections: system, linux, musl, "
-		"busybox, initramfs, qemu\n"
+		"busybox, initramfs, qemu, build\n"
 		"mkdistro: %1$s:13: unknown linux version '5.0' in [linux]; known: %3$s\n"
 		"mkdistro: %1$s:14: fragment '%4$s/errs/nope.config' in [linux]: No such file or directory\n"
 		"mkdistro: %1$s:16: bad compression 'bz2' in [initramfs]; allowed: gzip, xz, lz4, zstd, none\n"
@@ -454,7 +462,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 14);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
