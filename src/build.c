@@ -936,9 +936,45 @@ static int write_manifest(const struct build *b)
 	return rc;
 }
 
+/* Read every input file the configuration names before any work starts,
+ * so that a bad line stops the build at once with file:line. */
+static int build_validate(const struct build *b)
+{
+	struct kconfig_set k = {0}, bb = {0};
+	struct devlist list = {0};
+	int rc = 0;
+	if (kernel_fragment(b, &k) < 0)
+		rc = -1;
+	if (busybox_fragment(b, &bb) < 0)
+		rc = -1;
+	if (b->cfg->entries && devlist_load(b->cfg->entries, &list) < 0)
+		rc = -1;
+	kconfig_free(&k);
+	kconfig_free(&bb);
+	devlist_free(&list);
+	return rc;
+}
+
+int build_fragment(const struct build *b, int busybox, struct kconfig_set *out)
+{
+	return busybox ? busybox_fragment(b, out) : kernel_fragment(b, out);
+}
+
+int build_upto(struct build *b, const char *step)
+{
+	if (build_validate(b) < 0 || build_check_host(b) < 0)
+		return -1;
+	int lock = build_lock(b);
+	if (lock < 0)
+		return -1;
+	int rc = plan_run(&b->plan, step);
+	close(lock);
+	return rc;
+}
+
 int build_all(struct build *b)
 {
-	if (build_check_host(b) < 0)
+	if (build_validate(b) < 0 || build_check_host(b) < 0)
 		return -1;
 	int lock = build_lock(b);
 	if (lock < 0)

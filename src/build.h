@@ -15,6 +15,7 @@
 #include "arch.h"
 #include "catalog.h"
 #include "config.h"
+#include "kconfig.h"
 #include "steps.h"
 
 struct build {
@@ -43,6 +44,11 @@ int build_fetch(struct build *b);
 /* Build everything up to out/ (skipping up-to-date steps) and write
  * out/run-qemu.sh. Returns 0 or -1. */
 int build_all(struct build *b);
+/* Run the plan up to STEP only (e.g. "toolchain", "kconfig"). 0 or -1. */
+int build_upto(struct build *b, const char *step);
+/* The kernel (BUSYBOX 0) or BusyBox (1) fragment in effect: built-in
+ * symbols, then the user's fragment. OUT is initialised. 0 or -1. */
+int build_fragment(const struct build *b, int busybox, struct kconfig_set *out);
 /* The kernel command line for booting the built system (new memory). */
 char *build_cmdline(const struct build *b);
 /* Paths of the outputs (new memory). */

@@ -64,12 +64,13 @@ struct cmd {
 };
 
 static const char boot_help[] =
-	"      --timeout SECS       give up after SECS in all (default: 300 under TCG,\n"
-	"                           75 under KVM)\n"
-	"      --idle-timeout SECS  give up when the console is silent for SECS before\n"
-	"                           the shell is ready (default: 60 under TCG, 15 KVM)\n"
-	"      --qemu-arg ARG       pass ARG on to QEMU (repeat for more)\n"
-	"      --no-check           boot without checking the system first\n";
+	"      --timeout S   give up after S seconds in all (default: 300 under TCG,\n"
+	"                    75 under KVM)\n"
+	"      --idle-timeout S\n"
+	"                    give up when the console is silent for S seconds before\n"
+	"                    the shell is ready (default: 60 under TCG, 15 under KVM)\n"
+	"      --qemu-arg A  pass A on to QEMU (repeat for more)\n"
+	"      --no-check    boot without checking the system first\n";
 
 static const char common_help[] =
 	"  -f, --file FILE   system description (default: ./mkdistro.conf if present,\n"

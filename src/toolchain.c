@@ -57,3 +57,17 @@ char *toolchain_cc(const char *sysroot)
 {
 	return path_join(sysroot, "bin/cc");
 }
+
+char *toolchain_env(const struct arch *a, const char *sysroot)
+{
+	char *cc = toolchain_cc(sysroot);
+	/* Static linking: the system has no shared libraries. */
+	char *text = xasprintf("CC='%s'\n"
+			       "CFLAGS='-Os'\n"
+			       "LDFLAGS='-static'\n"
+			       "SYSROOT='%s'\n"
+			       "ARCH='%s'\n",
+			       cc, sysroot, a->name);
+	free(cc);
+	return text;
+}

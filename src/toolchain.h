@@ -13,6 +13,10 @@
  * -1 after warn(). */
 int toolchain_write(const struct arch *a, const char *sysroot, const char *kheaders);
 
+/* Shell assignments for other build systems (new memory):
+ * CC, CFLAGS, LDFLAGS, SYSROOT and MKDISTRO_LOADER, quoted for eval. */
+char *toolchain_env(const struct arch *a, const char *sysroot);
+
 /* Path of the wrapper for SYSROOT (new memory). */
 char *toolchain_cc(const char *sysroot);
 
