@@ -381,9 +381,10 @@ int guest_run(const struct boot *b, const struct guest_suite *s, const char *tmp
 	guest_parser_init(&p, s, report);
 	int rc = qemu_command_cb(&tb, guest_command(), feed_cb, &p, t);
 	unlink(tmp_initrd);
-	char why[600];
+	char why[128];
+	/* The diagnosis itself was printed once, above. */
 	if (rc < 0)
-		snprintf(why, sizeof(why), "%s", *t->diagnosis ? t->diagnosis : "the boot failed");
+		snprintf(why, sizeof(why), "the boot failed (%s)", boot_failure_name(-rc));
 	else
 		snprintf(why, sizeof(why), "the runner ended with status %d", rc);
 	int failed = guest_parser_finish(&p, why);

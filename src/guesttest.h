@@ -1,6 +1,6 @@
 /* guesttest: shell scripts run inside the booted system, one boot for all
- * of them: the default smoke suite (the *.sh files of tests/guest, compiled into the
- * binary) plus the *.sh files of a directory the user names.
+ * of them: the default smoke suite (the scripts of tests/guest, compiled
+ * into the binary) plus the *.sh files of a directory the user names.
  *
  * The scripts travel in the initramfs, not through the console: a copy of
  * the built initrd.img gets an uncompressed cpio archive appended (the

@@ -79,9 +79,8 @@ void proc_kill_all(void)
 static void on_signal(int sig)
 {
 	proc_kill_all();
-	signal(sig, SIG_DFL);
-	/* Re-raise so that our parent sees the real cause (128+sig). */
-	raise(sig);
+	/* The shell convention for death by a signal; the signal itself stays
+	 * blocked inside its handler, so exit with the status directly. */
 	_exit(128 + sig);
 }
 

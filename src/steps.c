@@ -413,33 +413,24 @@ static void progress_draw(struct plan *p, double t0)
  * terminal the progress display is redrawn while waiting. */
 static struct step *step_reap(struct plan *p, double t0, int tty, int want_token, int *token_ready)
 {
-	int st;
-	pid_t pid;
 	*token_ready = 0;
 	for (;;) {
-		pid = waitpid(-1, &st, tty || want_token ? WNOHANG : 0);
-		if (pid == 0) {
-			if (tty)
-				progress_draw(p, t0);
-			/* A slot that a make gave back can start a waiting
-			 * step before any running one ends. */
-			struct pollfd pfd = { .fd = js_sched, .events = POLLIN };
-			if (poll(&pfd, want_token ? 1 : 0, 250) > 0 && want_token) {
-				*token_ready = 1;
-				return NULL;
-			}
-			continue;
-		}
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0) {
-			warn("waitpid:");
-			return NULL;
-		}
+		/* Only the steps' own pids: other children of this process
+		 * (QEMU, a proc_start()ed helper) are not ours to reap. */
 		for (size_t i = 0; i < p->n; i++) {
 			struct step *s = &p->steps[i];
-			if (s->state != STEP_RUNNING || s->pid != pid)
+			if (s->state != STEP_RUNNING)
 				continue;
+			int st;
+			pid_t pid = waitpid(s->pid, &st, WNOHANG);
+			if (pid < 0 && errno == EINTR)
+				continue;
+			if (pid == 0)
+				continue;
+			if (pid < 0) {
+				warn("waitpid:");
+				return NULL;
+			}
 			proc_untrack(pid);
 			kill(-pid, SIGKILL); /* anything it left behind */
 			s->pid = 0;
@@ -449,6 +440,15 @@ static struct step *step_reap(struct plan *p, double t0, int tty, int want_token
 			if (tty)
 				progress_clear();
 			return s;
+		}
+		if (tty)
+			progress_draw(p, t0);
+		/* Wake up for a slot that a make gave back (it can start a
+		 * waiting step before any running one ends), or to look again. */
+		struct pollfd pfd = { .fd = js_sched, .events = POLLIN };
+		if (poll(&pfd, want_token ? 1 : 0, want_token ? 100 : 250) > 0 && want_token) {
+			*token_ready = 1;
+			return NULL;
 		}
 	}
 }
@@ -630,7 +630,7 @@ int plan_status(struct plan *p)
 		struct step *s = &p->steps[i];
 		char *stamp = read_stamp(p, s);
 		printf("%-16s ", s->name);
-		if (!stamp) {
+		if (!stamp || strncmp(stamp, "key ", 4)) {
 			printf("stale: never built\n");
 			stale++;
 		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN) && outputs_present(s)) {

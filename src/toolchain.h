@@ -14,7 +14,7 @@
 int toolchain_write(const struct arch *a, const char *sysroot, const char *kheaders);
 
 /* Shell assignments for other build systems (new memory):
- * CC, CFLAGS, LDFLAGS, SYSROOT and MKDISTRO_LOADER, quoted for eval. */
+ * CC, CFLAGS, LDFLAGS, SYSROOT and ARCH, quoted for eval. */
 char *toolchain_env(const struct arch *a, const char *sysroot);
 
 /* Path of the wrapper for SYSROOT (new memory). */

@@ -124,6 +124,27 @@ static int wait_gone(pid_t pid, double seconds)
 	return gone(pid);
 }
 
+/* Wait up to SECONDS for PID to end, leaving it to be reaped by
+ * proc_wait. If it does not end, kill its group (so that a failing test
+ * does not hang or leave it behind) and return 0. */
+static int ends_within(pid_t pid, double seconds)
+{
+	double end = now_seconds() + seconds;
+	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+			return 1;
+		if (now_seconds() > end)
+			break;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	return 0;
+}
+
 static void test_exit_status(void **state)
 {
 	assert_int_equal(sh("exit 0", NULL, NULL), 0);
@@ -295,11 +316,17 @@ static void test_missing_program(void **state)
 	char *argv[] = { "mkdistro-no-such-program", "arg", NULL };
 	struct buf out = { 0 };
 
+	/* A PATH of readable directories: an unreadable one (another
+	 * user's) would make the error EACCES. */
+	char *oldpath = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+	setenv("PATH", "/usr/bin:/bin", 1);
 	capture_start(&c, 2);
 	int rc1 = proc_run(argv, NULL, NULL, NULL);
 	int rc2 = proc_capture(argv, NULL, NULL, &out);
 	pid_t pid = proc_start(argv, NULL, NULL, NULL);
 	char *err = capture_end(&c);
+	setenv("PATH", oldpath, 1);
+	free(oldpath);
 	assert_int_equal(rc1, -1);
 	assert_int_equal(rc2, -1);
 	assert_int_equal(pid, -1);
@@ -342,6 +369,8 @@ static void test_own_process_group(void **state)
 	pid_t mine = getpgrp();
 	/* End it before asserting, so that a failure leaves nothing. */
 	kill(-pid, SIGTERM);
+	if (!ends_within(pid, 5))
+		kill(pid, SIGTERM);
 	int rc = proc_wait(pid);
 	assert_int_equal(pg, pid);
 	assert_true(pg != mine);
@@ -369,19 +398,57 @@ static void test_leftovers_killed(void **state)
 	free(pidfile);
 }
 
+static int appears_within(const char *path, double seconds)
+{
+	double end = now_seconds() + seconds;
+	while (!path_exists(path) && now_seconds() < end) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return path_exists(path);
+}
+
+/* The termination signal reaches the child's whole tree, so that a
+ * grandchild (a compiler under make) can clean up too. */
+static void test_kill_all_tree(void **state)
+{
+	struct fx *f = *state;
+	char *ready = path_join(f->dir, "ready");
+	char *got = path_join(f->dir, "got");
+	char *script = xasprintf("sh -c \"trap 'echo term > %s; exit 0' TERM; : > %s; "
+				 "while :; do sleep 0.05; done\" & wait",
+				 got, ready);
+	char *argv[] = { "sh", "-c", script, NULL };
+	/* The shell's "Terminated" goes to the log, not into the test output. */
+	char *log = path_join(f->dir, "log");
+	pid_t pid = proc_start(argv, NULL, log, NULL);
+	free(log);
+	assert_true(pid > 0);
+	int up = appears_within(ready, 5);
+	proc_kill_all();
+	int ended = ends_within(pid, 5);
+	proc_wait(pid);
+	assert_true(up);
+	assert_true(ended);
+	assert_file(got, "term\n");
+	free(script);
+	free(ready);
+	free(got);
+}
+
 static void test_kill_all(void **state)
 {
 	char *argv[] = { "sh", "-c", "sleep 30; exit 0", NULL };
 	pid_t a = proc_start(argv, NULL, NULL, NULL);
 	pid_t b = proc_start(argv, NULL, NULL, NULL);
 	assert_true(a > 0 && b > 0);
-	double t0 = now_seconds();
 	proc_kill_all();
+	int ea = ends_within(a, 5), eb = ends_within(b, 5);
 	int ra = proc_wait(a);
 	int rb = proc_wait(b);
+	assert_true(ea && eb);
 	assert_int_equal(ra, 128 + SIGTERM);
 	assert_int_equal(rb, 128 + SIGTERM);
-	assert_true(now_seconds() - t0 < 10);
 
 	/* A group that ignores SIGTERM gets SIGKILL after the grace period. */
 	char *stubborn[] = { "sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL };
@@ -391,7 +458,10 @@ static void test_kill_all(void **state)
 	struct timespec ts = { 0, 200 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
 	proc_kill_all();
-	assert_int_equal(proc_wait(c), 128 + SIGKILL);
+	int ec = ends_within(c, 5);
+	int rc = proc_wait(c);
+	assert_true(ec);
+	assert_int_equal(rc, 128 + SIGKILL);
 
 	/* Untracked groups are not ours to kill. */
 	pid_t d = proc_start(argv, NULL, NULL, NULL);
@@ -458,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_own_process_group),
 		cmocka_unit_test_setup_teardown(test_leftovers_killed, setup, teardown),
 		cmocka_unit_test(test_kill_all),
+		cmocka_unit_test_setup_teardown(test_kill_all_tree, setup, teardown),
 		cmocka_unit_test(test_signal_handlers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
