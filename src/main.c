@@ -131,9 +131,14 @@ static int cmd_clean(struct opts *o, struct config *cfg)
 
 static void print_times(const struct boot_times *t)
 {
-	fprintf(stderr, "mkdistro: boot times from QEMU start (%s): first output %.2f s, "
-			"/init %.2f s, shell prompt %.2f s\n",
-		t->accel ? t->accel : "?", t->first_output, t->init, t->prompt);
+	char v[3][32];
+	const double x[3] = { t->first_output, t->init, t->prompt };
+	/* -1: not seen (a failed boot, or "quiet" hides the /init line). */
+	for (int i = 0; i < 3; i++)
+		snprintf(v[i], sizeof(v[i]), x[i] < 0 ? "not seen" : "%.2f s", x[i]);
+	fprintf(stderr, "mkdistro: boot times from QEMU start (%s): first output %s, /init %s, "
+			"shell prompt %s\n",
+		t->accel ? t->accel : "?", v[0], v[1], v[2]);
 }
 
 /* Check the built system (lint.h) and print the findings; with VERBOSE

@@ -122,6 +122,9 @@ int menuconfig_run(struct build *b, const char *name)
 	char *kernel_argv[] = { "make", "-C", src, o, arch, "menuconfig", NULL };
 	char *busybox_argv[] = { "make", "menuconfig", NULL };
 	int st = c->busybox ? run_foreground(busybox_argv, obj) : run_foreground(kernel_argv, NULL);
+	/* The .config now holds the user's edit, not what the fragments
+	 * give: the next build must make it again from the fragments. */
+	plan_forget(&b->plan, c->step);
 	free(src);
 	free(o);
 	free(arch);

@@ -622,6 +622,16 @@ static void explain(const char *old, const char *now)
 	free(copy);
 }
 
+void plan_forget(struct plan *p, const char *name)
+{
+	struct step *s = find(p, name);
+	if (!s)
+		return;
+	char *stamp = step_file(p, s, p->stampdir, "stamp");
+	unlink(stamp);
+	free(stamp);
+}
+
 int plan_status(struct plan *p)
 {
 	int stale = 0;

@@ -72,6 +72,9 @@ void plan_keys(struct plan *p);
 /* Run TARGET and what it needs. Returns 0, or -1 after reporting the
  * failed step with the tail of its log. */
 int plan_run(struct plan *p, const char *target);
+/* Forget the recorded success of step NAME, so that the next run redoes
+ * it (after its output was changed by hand, e.g. by menuconfig). */
+void plan_forget(struct plan *p, const char *name);
 /* Print each step as up to date or stale (and why). Returns the number of
  * stale steps. */
 int plan_status(struct plan *p);
