@@ -11,6 +11,7 @@ struct arch {
 	const char *musl_target;   /* --target= for musl's configure */
 	const char *musl_loader;   /* "/lib/ld-musl-x86_64.so.1" */
 	const char *console;       /* guest console device: "ttyS0" */
+	const char *boot_args;     /* kernel command line additions for a fast boot */
 	const char *console_kconfig; /* kernel symbols that console needs, one
 				      * per line: "CONFIG_SERIAL_8250\n..." */
 	const char *kconfig;       /* extra kernel symbols it needs, one per line */

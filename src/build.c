@@ -790,7 +790,7 @@ int build_check_host(const struct build *b)
 {
 	static const char *const tools[][2] = {
 		{ "make", "make" }, { "flex", "flex" }, { "bison", "bison" }, { "bc", "bc" },
-		{ "rsync", "rsync" }, { "perl", "perl" }, { "tar", "tar" },
+		{ "rsync", "rsync" }, { "perl", "perl" }, { "tar", "tar" }, { "lz4", "lz4" },
 	};
 	int rc = 0;
 	if (b->cfg->ccache && proc_need("ccache", "ccache") < 0)
@@ -828,7 +828,8 @@ char *build_cmdline(const struct build *b)
 {
 	/* panic=-1 with QEMU's -no-reboot: a panic ends QEMU instead of
 	 * leaving it hanging. */
-	return xasprintf("console=%s panic=-1%s%s", b->arch->console,
+	return xasprintf("console=%s panic=-1%s%s%s%s", b->arch->console,
+			 b->arch->boot_args ? " " : "", b->arch->boot_args ? b->arch->boot_args : "",
 			 *b->cfg->cmdline ? " " : "", b->cfg->cmdline);
 }
 

@@ -3,12 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "build.h"
 #include "config.h"
 #include "guesttest.h"
+#include "menuconfig.h"
+#include "sysdir.h"
+#include "toolchain.h"
 #include "lint.h"
 #include "proc.h"
 #include "qemu.h"
@@ -24,7 +28,10 @@ struct opts {
 	int no_check;
 	char **qemu_args;             /* NULL-terminated, or NULL */
 	size_t nqemu_args;
-	const char *dir;              /* mkdistro test DIR */
+	const char *dir;              /* mkdistro test DIR, init DIR */
+	const char *component;        /* menuconfig/config: kernel or busybox */
+	char **cc_args;               /* mkdistro cc: the compiler's arguments */
+	int cc_argc;
 };
 
 /* Exit statuses of run and test when the system did not boot as it
@@ -126,6 +133,76 @@ static int cmd_clean(struct opts *o, struct config *cfg)
 		rc = 1;
 	if (rc == 0)
 		fprintf(stderr, "mkdistro: removed build/ and out/ (the source cache is kept)\n");
+	return rc;
+}
+
+static int cmd_init(struct opts *o, struct config *cfg)
+{
+	return sysdir_init(o->dir ? o->dir : ".") < 0 ? 1 : 0;
+}
+
+static int cmd_menuconfig(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	prepare(&b, o, cfg);
+	int rc = menuconfig_run(&b, o->component);
+	build_free(&b);
+	return rc < 0 ? 1 : 0;
+}
+
+static int cmd_config(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	prepare(&b, o, cfg);
+	int rc = menuconfig_show(&b, o->component);
+	build_free(&b);
+	return rc < 0 ? 1 : rc;
+}
+
+/* The target compiler ready to use: the toolchain step brought up to
+ * date. Returns the sysroot (new memory) or NULL. */
+static char *toolchain_ready(struct build *b)
+{
+	if (build_upto(b, "toolchain") < 0)
+		return NULL;
+	return path_join(b->builddir, "sysroot");
+}
+
+static int cmd_cc(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	prepare(&b, o, cfg);
+	char *sysroot = toolchain_ready(&b);
+	if (!sysroot) {
+		build_free(&b);
+		return 1;
+	}
+	/* The system has no shared libraries: link statically. */
+	char **argv = xcalloc((size_t)o->cc_argc + 3, sizeof(*argv));
+	argv[0] = toolchain_cc(sysroot);
+	argv[1] = "-static";
+	for (int i = 0; i < o->cc_argc; i++)
+		argv[2 + i] = o->cc_args[i];
+	fflush(NULL);
+	execv(argv[0], argv);
+	warn("cannot run '%s':", argv[0]);
+	return 1;
+}
+
+static int cmd_env(struct opts *o, struct config *cfg)
+{
+	struct build b;
+	prepare(&b, o, cfg);
+	char *sysroot = toolchain_ready(&b);
+	int rc = 1;
+	if (sysroot) {
+		char *text = toolchain_env(b.arch, sysroot);
+		fputs(text, stdout);
+		free(text);
+		rc = 0;
+	}
+	free(sysroot);
+	build_free(&b);
 	return rc;
 }
 
@@ -303,6 +380,32 @@ static const struct cmd cmds[] = {
 	  "architecture or without their loader; no /dev/console; a kernel without\n"
 	  "initramfs support, the decompressor, ELF or #! support, or the console\n"
 	  "driver. Exits 1 when it found an error. run and test check first.\n" },
+	{ "init", cmd_init, "[DIR]", "create a system directory to make your own system",
+	  "Create DIR (default: the current directory) with an annotated mkdistro.conf\n"
+	  "that lists every key with its default, empty kernel.fragment and\n"
+	  "busybox.fragment, an empty overlay/ and programs/, and a .gitignore. An\n"
+	  "existing mkdistro.conf is never overwritten. 'mkdistro build' there gives\n"
+	  "the default system.\n" },
+	{ "menuconfig", cmd_menuconfig, "kernel|busybox",
+	  "configure the kernel or BusyBox interactively",
+	  "Open the component's menuconfig on the current configuration of the build.\n"
+	  "When you save a changed configuration, the changed symbols are merged into\n"
+	  "the system's fragment file ([linux] or [busybox] fragment), sorted, one per\n"
+	  "line. Quitting without saving changes nothing.\n" },
+	{ "config", cmd_config, "kernel|busybox",
+	  "show the configuration fragment in effect",
+	  "Print the fragment in effect for the component (mkdistro's own symbols,\n"
+	  "then yours) and the symbols whose final value differs from what it asks.\n"
+	  "Exits 1 when some differ.\n" },
+	{ "cc", cmd_cc, "[COMPILER ARGS...]",
+	  "compile a program for the system (static, against its musl)",
+	  "Run the target compiler with the system's musl sysroot, linking statically:\n"
+	  "  mkdistro cc -o hello hello.c\n"
+	  "Options for mkdistro go before 'cc'; everything after it is the compiler's.\n" },
+	{ "env", cmd_env, "",
+	  "print CC, CFLAGS, LDFLAGS and SYSROOT for other build systems",
+	  "Print shell assignments for building programs for the system with other\n"
+	  "build systems: eval \"$(mkdistro env)\"; $CC $CFLAGS $LDFLAGS ...\n" },
 	{ "fetch", cmd_fetch, "", "download and verify the sources into the cache",
 	  "Download every source file of the system into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
@@ -382,6 +485,23 @@ int main(int argc, char **argv)
 
 	if (o.jobs < 1)
 		o.jobs = 1;
+	/* Everything after "cc" belongs to the compiler, so mkdistro's own
+	 * options are read only before it. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
+		    !strcmp(argv[i], "--jobs")) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-')
+			continue;
+		if (!strcmp(argv[i], "cc")) {
+			o.cc_args = argv + i + 1;
+			o.cc_argc = argc - i - 1;
+			argc = i + 1;
+		}
+		break;
+	}
 	while ((c = getopt_long(argc, argv, "f:j:vc:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.file = optarg; break;
@@ -436,13 +556,23 @@ int main(int argc, char **argv)
 		cmd_usage(cmd);
 		return 0;
 	}
-	int args = cmd->fn == cmd_test ? 1 : 0;
+	int args = cmd->fn == cmd_test || cmd->fn == cmd_init || cmd->fn == cmd_menuconfig ||
+		   cmd->fn == cmd_config ? 1 : 0;
 	if (optind + 1 + args < argc) {
 		warn("%s: unexpected argument '%s'", cmd->name, argv[optind + 1 + args]);
 		return 2;
 	}
-	if (args && optind + 1 < argc)
+	if (cmd->fn == cmd_menuconfig || cmd->fn == cmd_config) {
+		if (optind + 1 >= argc || (strcmp(argv[optind + 1], "kernel") &&
+					   strcmp(argv[optind + 1], "busybox"))) {
+			warn("%s: name the component: 'mkdistro %s kernel' or 'mkdistro %s busybox'",
+			     cmd->name, cmd->name, cmd->name);
+			return 2;
+		}
+		o.component = argv[optind + 1];
+	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
+	}
 	if ((o.command || o.time) && cmd->fn != cmd_run) {
 		warn("%s: -c and --time belong to 'mkdistro run'", cmd->name);
 		return 2;
@@ -475,7 +605,7 @@ int main(int argc, char **argv)
 	proc_install_signal_handlers();
 
 	struct config cfg = {0};
-	if (cmd->fn != cmd_clean && config_load(&cfg, o.file, o.file != NULL) < 0)
+	if (cmd->fn != cmd_clean && cmd->fn != cmd_init && config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
 	int rc = cmd->fn(&o, &cfg);
 	config_free(&cfg);
