@@ -25,8 +25,8 @@
 #include "toolchain.h"
 
 /* What the seed system asks of tinyconfig: a 64-bit kernel (per arch
- * table) with a TTY, printk, an initramfs, ELF and #! programs, and the
- * file systems /init mounts. The console driver comes from the arch table,
+ * table) with a TTY, printk, an initramfs, ELF and #! programs, the file
+ * systems /init mounts, and users. The console driver comes from the arch table,
  * the initramfs decompressor from the chosen compression. */
 static const char seed_kernel_fragment[] =
 	"CONFIG_TTY=y\n"
@@ -37,7 +37,10 @@ static const char seed_kernel_fragment[] =
 	"CONFIG_DEVTMPFS=y\n"
 	"CONFIG_PROC_FS=y\n"
 	"CONFIG_SYSFS=y\n"
-	"CONFIG_UNIX98_PTYS=y\n";
+	"CONFIG_UNIX98_PTYS=y\n"
+	/* Owners other than root (the entries list, /etc/passwd users):
+	 * without it every file belongs to root whatever the archive says. */
+	"CONFIG_MULTIUSER=y\n";
 
 /* BusyBox from defconfig, linked statically against musl. */
 static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
