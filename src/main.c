@@ -5,6 +5,7 @@
 #include <string.h>
 #include <errno.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -583,6 +584,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* Builds must not depend on who builds them, when, or where: not on
+	 * the caller's umask either (it would leak into the image's modes). */
+	umask(022);
 	/* Builds must not depend on who builds them, when, or where. */
 	setenv("LC_ALL", "C", 1);
 	setenv("TZ", "UTC", 1);

@@ -46,7 +46,7 @@ check "CC from env builds a static program" sh -c 'eval "$1" && $CC $CFLAGS $LDF
 # menuconfig round trip, typed into BusyBox's menuconfig: Settings,
 # exclude its first option (DESKTOP), leave, save.
 "$MKDISTRO" -f "$d/mkdistro.conf" config busybox > config-before.txt 2>&1
-python3 "$(dirname "$0")/pty-keys.py" '\r' 'n' '\x1b\x1b' '\x1b\x1b' '\r' -- \
+python3 "$ROOT/tests/e2e/pty-keys.py" '\r' 'n' '\x1b\x1b' '\x1b\x1b' '\r' -- \
 	"$MKDISTRO" -f "$d/mkdistro.conf" menuconfig busybox > menuconfig.log 2>&1
 check "menuconfig busybox ends cleanly" [ $? -eq 0 ]
 check "the change is in the fragment" grep -qx "# CONFIG_DESKTOP is not set" "$d/busybox.fragment"
@@ -57,6 +57,6 @@ check "config busybox shows the fragment in effect" grep -qx "# CONFIG_DESKTOP i
 
 # Quitting without saving changes nothing.
 cp "$d/busybox.fragment" frag.before
-python3 "$(dirname "$0")/pty-keys.py" '\x1b\x1b' '\x1b\x1b' -- \
+python3 "$ROOT/tests/e2e/pty-keys.py" '\x1b\x1b' '\x1b\x1b' -- \
 	"$MKDISTRO" -f "$d/mkdistro.conf" menuconfig busybox > menuconfig2.log 2>&1
 check "quitting menuconfig without saving leaves the fragment alone" cmp -s frag.before "$d/busybox.fragment"
