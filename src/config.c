@@ -147,14 +147,9 @@ static void perr(struct parse *p, const char *fmt, ...)
 	int e = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		die("bad format string");
-	char *msg = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	size_t n = strlen(msg);
 	/* Like warn(): a message ending in ':' gets the errno text. */
 	if (n > 0 && msg[n - 1] == ':')
 		warn("%s:%d: %s %s", p->file, p->line, msg, strerror(e));

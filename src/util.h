@@ -22,6 +22,7 @@ void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Formatted string in new memory; the caller frees it. */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "a/b" in new memory (no doubled slash); the caller frees it. */
 char *path_join(const char *a, const char *b);
