@@ -20,6 +20,7 @@ kill -TERM $bpid
 wait $bpid
 expect_eq "interrupted build exits 128+SIGTERM" 143 $?
 sleep 1
+check "ps is there to look for leftovers (Debian package procps)" sh -c 'command -v ps > /dev/null'
 left=$(ps -eo args | grep -F "$w/build" | grep -v grep | head -3)
 expect_eq "no process of the interrupted build is left" "" "$left"
 check "the interrupted kernel step has no stamp" [ ! -e build/stamps/kernel.stamp ]
