@@ -98,7 +98,16 @@ static void hash_tree(struct hasher *h, const char *dir, const char *rel)
 void step_input_tree(struct step_inputs *in, const char *label, const char *dir)
 {
 	char hex[SHA256_HEX_LEN + 1];
-	if (!dir) {
+	/* An empty directory adds nothing: the same as none, so that the
+	 * empty overlay/ and programs/ of `mkdistro init` change no key. */
+	int empty = 1;
+	DIR *d = dir ? opendir(dir) : NULL;
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	if (d)
+		closedir(d);
+	if (!dir || (empty && path_exists(dir))) {
 		buf_printf(&in->lines, "%s none\n", label);
 		return;
 	}

@@ -25,7 +25,8 @@ void step_input(struct step_inputs *in, const char *label, const void *data, siz
 void step_input_str(struct step_inputs *in, const char *label, const char *s);
 /* Add a file's contents as an input (missing file hashes as "missing"). */
 void step_input_file(struct step_inputs *in, const char *label, const char *path);
-/* Add a directory tree (names, modes, link targets, contents) as an input. */
+/* Add a directory tree (names, modes, link targets, contents) as an input;
+ * an empty directory counts as none. */
 void step_input_tree(struct step_inputs *in, const char *label, const char *dir);
 
 struct step {
