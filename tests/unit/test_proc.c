@@ -21,6 +21,7 @@
 
 #include "proc.h"
 #include "util.h"
+#include "testutil.h"
 
 struct fx {
 	char *dir;
@@ -48,36 +49,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-struct capture {
-	int fd, saved, rd;
-};
-
-static void capture_start(struct capture *c, int fd)
-{
-	int p[2];
-	fflush(NULL);
-	assert_int_equal(pipe(p), 0);
-	c->fd = fd;
-	c->saved = dup(fd);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(p[1], fd) >= 0);
-	close(p[1]);
-	c->rd = p[0];
-}
-
-static char *capture_end(struct capture *c)
-{
-	fflush(NULL);
-	dup2(c->saved, c->fd);
-	close(c->saved);
-	struct buf b = { 0 };
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(c->rd, chunk, sizeof(chunk))) > 0)
-		buf_add(&b, chunk, (size_t)n);
-	close(c->rd);
-	return buf_steal(&b);
-}
 
 static int sh(const char *script, const char *cwd, const char *log)
 {

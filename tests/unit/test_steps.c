@@ -23,6 +23,7 @@
 #include "proc.h"
 #include "steps.h"
 #include "util.h"
+#include "testutil.h"
 
 /* The graph:  a -> b -> c -> all,  a -> d -> all  ("all" only gathers). */
 enum { SA, SB, SC, SD, SALL, NSTEPS };
@@ -163,36 +164,6 @@ static int teardown(void **state)
 
 /* Catch FD's output in a file (not a pipe: the forked steps write to it
  * too, and nothing may block on a full pipe). */
-struct capture {
-	int fd, saved;
-	FILE *tmp;
-};
-
-static void capture_start(struct capture *c, int fd)
-{
-	fflush(NULL);
-	c->fd = fd;
-	c->tmp = tmpfile();
-	assert_non_null(c->tmp);
-	c->saved = dup(fd);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->tmp), fd) >= 0);
-}
-
-static char *capture_end(struct capture *c)
-{
-	fflush(NULL);
-	dup2(c->saved, c->fd);
-	close(c->saved);
-	struct buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-	rewind(c->tmp);
-	while ((n = fread(chunk, 1, sizeof(chunk), c->tmp)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(c->tmp);
-	return buf_steal(&b);
-}
 
 /* plan_run with its progress messages kept out of the test output;
  * *ERR (if not NULL) gets them. */

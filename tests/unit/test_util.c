@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "util.h"
+#include "testutil.h"
 
 /* The uid/gid the unreadable-directory test drops to when run as root:
  * permissions do not stop root, so the test would prove nothing. */
@@ -123,38 +124,6 @@ static void assert_listing(const char *dir, const char *expect)
 	free(l);
 }
 
-/* Catch what is written to FD (stdout or stderr) in a pipe. */
-struct capture {
-	int fd, saved, rd;
-};
-
-static void capture_start(struct capture *c, int fd)
-{
-	int p[2];
-	fflush(NULL);
-	assert_int_equal(pipe(p), 0);
-	c->fd = fd;
-	c->saved = dup(fd);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(p[1], fd) >= 0);
-	close(p[1]);
-	c->rd = p[0];
-}
-
-/* Stop capturing and return what was written (new memory). */
-static char *capture_end(struct capture *c)
-{
-	fflush(NULL);
-	dup2(c->saved, c->fd);
-	close(c->saved);
-	struct buf b = { 0 };
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(c->rd, chunk, sizeof(chunk))) > 0)
-		buf_add(&b, chunk, (size_t)n);
-	close(c->rd);
-	return buf_steal(&b);
-}
 
 static int setup(void **state)
 {
