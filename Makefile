@@ -3,6 +3,9 @@
 #   make run        install host packages, build the tool and the system, boot it
 #   make check      every test: unit (with ASan/UBSan), end to end, a real build and boot
 #   make bench      timings and sizes of a cold build and a boot
+#   make check-arches  build and boot every architecture, print a table
+#   ARCH=NAME (on the command line: make run ARCH=aarch64) targets another
+#   architecture; its cross compiler and QEMU are installed first.
 
 CC      ?= cc
 PKGS    := libcurl libarchive inih libcrypto
@@ -30,7 +33,15 @@ SANOBJ  := $(filter-out obj-san/main.o,$(SRC:src/%.c=obj-san/%.o)) obj-san/guest
 UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=obj-san/%)
 
-.PHONY: all run check check-unit bench clean setup
+# Only from the command line: an ARCH in the environment is usually the
+# kernel's (arm64), not one of mkdistro's names.
+ifeq ($(origin ARCH),command line)
+ARCH_OPT := --arch $(ARCH)
+endif
+# The second architecture make check builds and boots (beside x86_64).
+CHECK_ARCH ?= aarch64
+
+.PHONY: all run check check-unit check-arches bench clean setup
 .SECONDARY: $(SANOBJ)
 
 all: mkdistro
@@ -65,11 +76,19 @@ setup:
 # The whole main job: host packages, the tool, the system, a boot to a shell.
 run: setup
 	@$(MAKE) --no-print-directory mkdistro
-	./mkdistro run
+	@sh scripts/setup.sh $$(./mkdistro packages $(ARCH_OPT))
+	./mkdistro run $(ARCH_OPT)
 
 check: setup
 	@$(MAKE) --no-print-directory mkdistro $(UNITBIN)
-	@sh tests/run.sh
+	@sh scripts/setup.sh $$(./mkdistro packages --arch $(CHECK_ARCH))
+	@MKDISTRO_CHECK_ARCH=$(CHECK_ARCH) sh tests/run.sh
+
+# Every architecture: build, boot, guest tests; a table at the end.
+check-arches: setup
+	@$(MAKE) --no-print-directory mkdistro
+	@sh scripts/setup.sh $$(./mkdistro packages --arch all)
+	@sh tests/arches.sh $(ARCHES)
 
 check-unit: $(UNITBIN)
 	@sh tests/run.sh unit

@@ -5,11 +5,16 @@
 #
 # As root: does the work. As another user: prints the exact command to run
 # and exits 1. With nothing missing it prints nothing and exits 0.
+#
+#   sh scripts/setup.sh             what mkdistro itself and x86_64 need
+#   sh scripts/setup.sh PKG...      that, and the packages named (the Makefile
+#                                   passes `mkdistro packages --arch NAME`:
+#                                   an architecture's cross compiler and QEMU)
 set -eu
 
 PKGS="gcc make pkg-config ca-certificates libcurl4-openssl-dev libarchive-dev
 libinih-dev libssl-dev libcmocka-dev flex bison bc libelf-dev rsync cpio perl
-xz-utils bzip2 gzip lz4 zstd python3 qemu-system-x86 libncurses-dev procps"
+xz-utils bzip2 gzip lz4 zstd python3 qemu-system-x86 libncurses-dev procps $*"
 
 SRC_LIST=/etc/apt/sources.list.d/mkdistro-deb-src.sources
 

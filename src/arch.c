@@ -5,17 +5,23 @@
 
 #include "util.h"
 
+/* What each target needs beyond the seed fragment (build.c), found by
+ * booting it under QEMU's TCG. tinyconfig is allnoconfig plus a little:
+ * every "default y" prompt is off, MMU and FPU support included. */
 static const struct arch arches[] = {
 	{
-		.name = "x86_64", .kernel_arch = "x86", .kernel_image = "bzImage",
+		.name = "x86_64", .kernel_arch = "x86",
+		.kernel_target = "bzImage", .kernel_image = "arch/x86/boot/bzImage",
 		.cross_prefix = "", .cross_pkg = NULL,
 		.musl_target = "x86_64-linux-gnu", .musl_loader = "/lib/ld-musl-x86_64.so.1",
 		.console = "ttyS0",
 		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		/* Measured under TCG (issue 3 notes): the LAPIC timer
 		 * calibration and 256 legacy PTYs cost ~0.25 s of a 1.3 s boot;
-		 * the guest is uniprocessor, so the PIT serves. */
-		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0",
+		 * the guest is uniprocessor, so the PIT serves. On microvm
+		 * the default reboot (keyboard controller) restarts the guest
+		 * even with -no-reboot; a triple fault ends QEMU. */
+		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
 		/* LZ4: the kernel decompresses itself several times faster
 		 * than with tinyconfig's XZ, which took ~0.4 s under TCG. */
 		.kconfig = "CONFIG_64BIT=y\n"
@@ -26,11 +32,149 @@ static const struct arch arches[] = {
 		.qemu_machine = "microvm", .qemu_cpu = NULL,
 		.elf_machine = EM_X86_64, .elf_class64 = 1,
 	},
+	{
+		/* The same kernel tree as x86_64 with 64BIT off. */
+		.name = "i686", .kernel_arch = "x86",
+		.kernel_target = "bzImage", .kernel_image = "arch/x86/boot/bzImage",
+		.cross_prefix = "i686-linux-gnu-", .cross_pkg = "gcc-i686-linux-gnu",
+		.musl_target = "i686-linux-gnu", .musl_loader = "/lib/ld-musl-i386.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
+		.kconfig = "CONFIG_64BIT=n\n"
+			   "CONFIG_KERNEL_LZ4=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.qemu = "qemu-system-i386", .qemu_pkg = "qemu-system-x86",
+		.qemu_machine = "microvm", .qemu_cpu = NULL,
+		.elf_machine = EM_386, .elf_class64 = 0,
+	},
+	{
+		.name = "aarch64", .kernel_arch = "arm64",
+		.kernel_target = "Image", .kernel_image = "arch/arm64/boot/Image",
+		.cross_prefix = "aarch64-linux-gnu-", .cross_pkg = "gcc-aarch64-linux-gnu",
+		.musl_target = "aarch64-linux-gnu", .musl_loader = "/lib/ld-musl-aarch64.so.1",
+		.console = "ttyAMA0",
+		.console_kconfig = "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_SERIAL_AMBA_PL011=y\n"
+			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
+		.qemu = "qemu-system-aarch64", .qemu_pkg = "qemu-system-arm",
+		.qemu_machine = "virt", .qemu_cpu = "cortex-a53",
+		.elf_machine = EM_AARCH64, .elf_class64 = 1,
+	},
+	{
+		/* ARMv7 with hard float (Debian's armhf ABI): the kernel
+		 * needs VFP or every float instruction is SIGILL. */
+		.name = "arm", .kernel_arch = "arm",
+		.kernel_target = "zImage", .kernel_image = "arch/arm/boot/zImage",
+		.cross_prefix = "arm-linux-gnueabihf-", .cross_pkg = "gcc-arm-linux-gnueabihf",
+		.musl_target = "arm-linux-gnueabihf", .musl_loader = "/lib/ld-musl-armhf.so.1",
+		.console = "ttyAMA0",
+		.console_kconfig = "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MMU=y\n"
+			   "CONFIG_ARCH_MULTI_V7=y\n"
+			   "CONFIG_ARCH_VIRT=y\n"
+			   "CONFIG_VFP=y\n"
+			   "CONFIG_KERNEL_LZ4=y\n"
+			   "CONFIG_SERIAL_AMBA_PL011=y\n"
+			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
+		.fpu_kconfig = "CONFIG_VFP",
+		.qemu = "qemu-system-arm", .qemu_pkg = "qemu-system-arm",
+		.qemu_machine = "virt", .qemu_cpu = "cortex-a15",
+		.elf_machine = EM_ARM, .elf_class64 = 0,
+	},
+	{
+		/* musl and Debian's compiler use the double-float ABI: without
+		 * FPU, init dies with SIGILL (exitcode 0x00000004). */
+		.name = "riscv64", .kernel_arch = "riscv",
+		.kernel_target = "Image", .kernel_image = "arch/riscv/boot/Image",
+		.cross_prefix = "riscv64-linux-gnu-", .cross_pkg = "gcc-riscv64-linux-gnu",
+		.musl_target = "riscv64-linux-gnu", .musl_loader = "/lib/ld-musl-riscv64.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n"
+				   "CONFIG_SERIAL_OF_PLATFORM\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MMU=y\n"
+			   "CONFIG_SOC_VIRT=y\n"
+			   "CONFIG_FPU=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n"
+			   "CONFIG_SERIAL_OF_PLATFORM=y\n",
+		.fpu_kconfig = "CONFIG_FPU",
+		.qemu = "qemu-system-riscv64", .qemu_pkg = "qemu-system-misc",
+		.firmware_pkg = "opensbi",
+		.qemu_machine = "virt", .qemu_cpu = NULL,
+		.elf_machine = EM_RISCV, .elf_class64 = 1,
+	},
+	{
+		/* IBM pSeries under QEMU's own small firmware (VOF) instead of
+		 * SLOF; the console is the hypervisor's virtual terminal.
+		 * Debian's compiler emits VSX: the kernel must save those
+		 * registers. */
+		.name = "ppc64le", .kernel_arch = "powerpc",
+		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
+		.cross_prefix = "powerpc64le-linux-gnu-", .cross_pkg = "gcc-powerpc64le-linux-gnu",
+		.musl_target = "powerpc64le-linux-gnu",
+		.musl_loader = "/lib/ld-musl-powerpc64le.so.1",
+		.console = "hvc0",
+		.console_kconfig = "CONFIG_HVC_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_PPC64=y\n"
+			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
+			   "CONFIG_PPC_PSERIES=y\n"
+			   "CONFIG_ALTIVEC=y\n"
+			   "CONFIG_VSX=y\n"
+			   "CONFIG_HVC_CONSOLE=y\n",
+		.fpu_kconfig = "CONFIG_VSX",
+		.qemu = "qemu-system-ppc64", .qemu_pkg = "qemu-system-ppc",
+		.qemu_machine = "pseries,x-vof=on", .qemu_cpu = NULL,
+		.elf_machine = EM_PPC64, .elf_class64 = 1,
+	},
+	{
+		/* The console is the service processor's line-mode terminal. */
+		.name = "s390x", .kernel_arch = "s390",
+		.kernel_target = "bzImage", .kernel_image = "arch/s390/boot/bzImage",
+		.cross_prefix = "s390x-linux-gnu-", .cross_pkg = "gcc-s390x-linux-gnu",
+		.musl_target = "s390x-linux-gnu", .musl_loader = "/lib/ld-musl-s390x.so.1",
+		.console = "ttysclp0",
+		.console_kconfig = "CONFIG_SCLP_TTY\nCONFIG_SCLP_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_SCLP_TTY=y\n"
+			   "CONFIG_SCLP_CONSOLE=y\n",
+		.qemu = "qemu-system-s390x", .qemu_pkg = "qemu-system-misc",
+		.qemu_machine = "s390-ccw-virtio", .qemu_cpu = NULL,
+		.elf_machine = EM_S390, .elf_class64 = 1,
+	},
+	{
+		/* MIPS Malta, 32-bit little endian; Debian's mipsel ABI is
+		 * hard float, which tinyconfig's EXPERT turns off. */
+		.name = "mipsel", .kernel_arch = "mips",
+		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
+		.cross_prefix = "mipsel-linux-gnu-", .cross_pkg = "gcc-mipsel-linux-gnu",
+		.musl_target = "mipsel-linux-gnu", .musl_loader = "/lib/ld-musl-mipsel.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
+			   "CONFIG_CPU_MIPS32_R2=y\n"
+			   "CONFIG_MIPS_FP_SUPPORT=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.qemu = "qemu-system-mipsel", .qemu_pkg = "qemu-system-mips",
+		.qemu_machine = "malta", .qemu_cpu = NULL,
+		.elf_machine = EM_MIPS, .elf_class64 = 0,
+	},
 };
+
+#define NARCHES (sizeof(arches) / sizeof(arches[0]))
 
 const struct arch *arch_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+	for (size_t i = 0; i < NARCHES; i++)
 		if (!strcmp(arches[i].name, name))
 			return &arches[i];
 	return NULL;
@@ -41,10 +185,32 @@ const struct arch *arch_default(void)
 	return &arches[0];
 }
 
+const struct arch *arch_at(size_t n)
+{
+	return n < NARCHES ? &arches[n] : NULL;
+}
+
 char *arch_names(void)
 {
 	struct buf b = {0};
-	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+	for (size_t i = 0; i < NARCHES; i++)
 		buf_printf(&b, "%s%s", i ? ", " : "", arches[i].name);
 	return buf_steal(&b);
+}
+
+char *arch_packages(const struct arch *a)
+{
+	return xasprintf("%s%s%s%s%s", a->cross_pkg ? a->cross_pkg : "gcc",
+			 " ", a->qemu_pkg, a->firmware_pkg ? " " : "",
+			 a->firmware_pkg ? a->firmware_pkg : "");
+}
+
+char *arch_build_dir(const struct arch *a)
+{
+	return a == arch_default() ? xstrdup("build") : xasprintf("build-%s", a->name);
+}
+
+char *arch_out_dir(const struct arch *a)
+{
+	return a == arch_default() ? xstrdup("out") : xasprintf("out-%s", a->name);
 }

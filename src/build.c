@@ -285,10 +285,10 @@ static int kernel_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
 	char *obj = bpath(b, "linux");
-	char *image = xasprintf("%s/arch/%s/boot/%s", obj, b->arch->kernel_arch, b->arch->kernel_image);
+	char *image = path_join(obj, b->arch->kernel_image);
 	char *out = build_kernel_path(b);
 	int rc = -1;
-	if (make_kernel(b, log, obj, b->arch->kernel_image, NULL) == 0 && mkdir_p(b->outdir, 0755) == 0)
+	if (make_kernel(b, log, obj, b->arch->kernel_target, NULL) == 0 && mkdir_p(b->outdir, 0755) == 0)
 		rc = copy_file(image, out);
 	free(obj);
 	free(image);
@@ -729,8 +729,11 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 		return -1;
 	}
 	b->workdir = xstrdup(cwd);
-	b->builddir = path_join(cwd, "build");
-	b->outdir = path_join(cwd, "out");
+	char *bdir = arch_build_dir(b->arch), *odir = arch_out_dir(b->arch);
+	b->builddir = path_join(cwd, bdir);
+	b->outdir = path_join(cwd, odir);
+	free(bdir);
+	free(odir);
 	b->cachedir = fetch_cache_dir();
 	if (!b->cachedir)
 		return -1;

@@ -547,7 +547,7 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 {
 	struct image im;
 	int have_image = image_read(&im, t->initrd, r) == 0;
-	int scripts = 0, init_script = 0;
+	int scripts = 0, init_script = 0, elves = 0;
 
 	char *rdinit = cmdline_value(t->cmdline, "rdinit=");
 	const char *init = rdinit ? rdinit : "/init";
@@ -580,8 +580,10 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 			const struct ent *f = &im.v[i];
 			if (!S_ISREG(f->mode))
 				continue;
-			if (is_elf(f))
+			if (is_elf(f)) {
+				elves++;
 				check_elf(t, &im, f, r);
+			}
 			else if (is_script(f) && (f->mode & 0111)) {
 				scripts++;
 				if (x != f)
@@ -618,6 +620,12 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 			need_y(t->kconfig, "CONFIG_BINFMT_SCRIPT", LINT_K_BINFMT_SCRIPT,
 			       init_script ? "/init is a #! script" : "the image has #! scripts", r);
 		check_console(t, r);
+		/* The programs are built for the hard-float ABI: the first
+		 * float instruction would kill init with SIGILL. */
+		if (t->arch->fpu_kconfig && (!have_image || elves))
+			need_y(t->kconfig, t->arch->fpu_kconfig, LINT_K_FPU,
+			       "the programs use floating-point registers: init would die of "
+			       "SIGILL", r);
 	}
 	free(rdinit);
 	if (have_image)

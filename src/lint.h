@@ -5,7 +5,8 @@
  * architecture, or dynamically linked without their loader; no
  * /dev/console; a kernel without initramfs support, without the
  * decompressor of the archive, without ELF or #! support, or without the
- * driver of the console named on the command line. */
+ * driver of the console named on the command line, or without the
+ * floating-point support the architecture's hard-float programs need. */
 #ifndef MKDISTRO_LINT_H
 #define MKDISTRO_LINT_H
 
@@ -30,6 +31,7 @@ enum lint_id {
 	LINT_K_BINFMT_ELF,    /* no CONFIG_BINFMT_ELF */
 	LINT_K_BINFMT_SCRIPT, /* no CONFIG_BINFMT_SCRIPT while the image has scripts */
 	LINT_K_CONSOLE,       /* the console's driver is not built in */
+	LINT_K_FPU,           /* hard-float programs, but no kernel FPU support */
 };
 
 struct lint_finding {

@@ -31,6 +31,7 @@ struct opts {
 	size_t nqemu_args;
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
+	const char *arch;             /* --arch NAME, or NULL: the configuration's */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -84,6 +85,8 @@ static const char common_help[] =
 	"  -f, --file FILE   system description (default: ./mkdistro.conf if present,\n"
 	"                    else the built-in seed system)\n"
 	"  -j, --jobs N      parallel compile jobs (default: number of CPUs)\n"
+	"      --arch NAME   target architecture (default: [system] arch, else x86_64;\n"
+	"                    mkdistro arches lists them)\n"
 	"      --offline     use only the source cache, never download\n"
 	"  -v, --verbose     more output (repeat for the commands run)\n"
 	"  -h, --help        this help\n";
@@ -128,13 +131,78 @@ static int cmd_status(struct opts *o, struct config *cfg)
 static int cmd_clean(struct opts *o, struct config *cfg)
 {
 	int rc = 0;
-	if (rm_rf("build") < 0)
-		rc = 1;
-	if (rm_rf("out") < 0)
-		rc = 1;
+	const struct arch *a;
+	for (size_t i = 0; (a = arch_at(i)); i++) {
+		if (o->arch && strcmp(o->arch, a->name))
+			continue;
+		char *dirs[2] = { arch_build_dir(a), arch_out_dir(a) };
+		for (int k = 0; k < 2; k++) {
+			if (path_exists(dirs[k]) && rm_rf(dirs[k]) == 0)
+				fprintf(stderr, "mkdistro: removed %s/\n", dirs[k]);
+			else if (path_exists(dirs[k]))
+				rc = 1;
+			free(dirs[k]);
+		}
+	}
 	if (rc == 0)
-		fprintf(stderr, "mkdistro: removed build/ and out/ (the source cache is kept)\n");
+		fprintf(stderr, "mkdistro: clean%s%s (the source cache is kept)\n",
+			o->arch ? " for " : "", o->arch ? o->arch : "");
 	return rc;
+}
+
+/* "yes" when every program A needs on the host is installed, else the
+ * missing Debian packages (new memory). */
+static char *arch_host_status(const struct arch *a)
+{
+	struct buf missing = {0};
+	char *gcc = xasprintf("%sgcc", a->cross_prefix);
+	if (!have_program(gcc))
+		buf_printf(&missing, " %s", a->cross_pkg ? a->cross_pkg : "gcc");
+	free(gcc);
+	if (!have_program(a->qemu))
+		buf_printf(&missing, " %s", a->qemu_pkg);
+	if (!missing.len)
+		return xstrdup("ready");
+	char *s = xasprintf("missing:%s", missing.s);
+	buf_free(&missing);
+	return s;
+}
+
+static int cmd_arches(struct opts *o, struct config *cfg)
+{
+	const struct arch *a;
+	printf("%-8s %-8s %-18s %-9s %-6s %s\n", "ARCH", "KERNEL", "QEMU MACHINE", "CONSOLE",
+	       "BUILT", "HOST PACKAGES");
+	for (size_t i = 0; (a = arch_at(i)); i++) {
+		char *out = arch_out_dir(a);
+		char *kernel = path_join(out, "vmlinuz");
+		char *host = arch_host_status(a);
+		printf("%-8s %-8s %-18s %-9s %-6s %s%s\n", a->name, a->kernel_arch, a->qemu_machine,
+		       a->console, path_exists(kernel) ? out : "-", host,
+		       a == arch_default() ? " (default)" : "");
+		free(host);
+		free(kernel);
+		free(out);
+	}
+	return 0;
+}
+
+static int cmd_packages(struct opts *o, struct config *cfg)
+{
+	const struct arch *a = arch_find(cfg->arch);
+	if (!o->arch || strcmp(o->arch, "all")) {
+		char *p = arch_packages(a);
+		printf("%s\n", p);
+		free(p);
+		return 0;
+	}
+	for (size_t i = 0; (a = arch_at(i)); i++) {
+		char *p = arch_packages(a);
+		printf("%s%s", i ? " " : "", p);
+		free(p);
+	}
+	printf("\n");
+	return 0;
 }
 
 static int cmd_init(struct opts *o, struct config *cfg)
@@ -413,6 +481,16 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status, "", "list each build step as up to date or stale (and why)",
 	  "List each step of the build with 'up to date' or 'stale' and the reason.\n"
 	  "Exits 1 if any step is stale.\n" },
+	{ "arches", cmd_arches, "", "list the target architectures and whether they are ready",
+	  "List every architecture mkdistro builds for: the kernel's ARCH, the QEMU\n"
+	  "machine and console, the output directory if it was built here, and whether\n"
+	  "the host has its cross compiler and QEMU (else the Debian packages to\n"
+	  "install). Build for one with --arch NAME or arch = NAME in [system].\n" },
+	{ "packages", cmd_packages, "",
+	  "print the Debian packages an architecture needs on the host",
+	  "Print the Debian packages the chosen architecture (--arch NAME, or the\n"
+	  "configuration's) needs on the host, on one line; --arch all prints those\n"
+	  "of every architecture. For scripts: sudo apt-get install $(mkdistro packages).\n" },
 	{ "clean", cmd_clean, "", "remove build/ and out/ (keeps the source cache)",
 	  "Remove the build directory and the outputs. The source cache is kept.\n" },
 };
@@ -462,7 +540,7 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK };
+enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH };
 
 int main(int argc, char **argv)
 {
@@ -477,6 +555,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
+		{ "arch", required_argument, NULL, OPT_ARCH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -490,7 +569,7 @@ int main(int argc, char **argv)
 	 * options are read only before it. */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "--jobs")) {
+		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch")) {
 			i++;
 			continue;
 		}
@@ -537,6 +616,7 @@ int main(int argc, char **argv)
 			boot_opt = 1;
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
+		case OPT_ARCH: o.arch = optarg; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -608,9 +688,22 @@ int main(int argc, char **argv)
 	unsetenv("GNUMAKEFLAGS");
 	proc_install_signal_handlers();
 
+	if (o.arch && !arch_find(o.arch) && !(cmd->fn == cmd_packages && !strcmp(o.arch, "all"))) {
+		char *known = arch_names();
+		warn("--arch '%s': unknown architecture; known: %s (mkdistro arches lists them)",
+		     o.arch, known);
+		free(known);
+		return 2;
+	}
 	struct config cfg = {0};
-	if (cmd->fn != cmd_clean && cmd->fn != cmd_init && config_load(&cfg, o.file, o.file != NULL) < 0)
+	if (cmd->fn != cmd_clean && cmd->fn != cmd_init && cmd->fn != cmd_arches &&
+	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
+	/* --arch wins over [system] arch. */
+	if (o.arch && cfg.arch && arch_find(o.arch)) {
+		free(cfg.arch);
+		cfg.arch = xstrdup(o.arch);
+	}
 	int rc = cmd->fn(&o, &cfg);
 	config_free(&cfg);
 	free(o.qemu_args);

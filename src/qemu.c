@@ -46,15 +46,6 @@
 #define NUDGE_SECONDS 3.0     /* quiet time before Enter is pressed at boot */
 #define SHUTDOWN_SECONDS 30.0 /* for QEMU to exit after reboot -f */
 
-/* Machines whose reset needs a kernel option for -no-reboot to end QEMU:
- * on microvm the kernel's default reboot (keyboard controller) restarts
- * the guest even with -no-reboot, a triple fault ends QEMU. */
-static const struct {
-	const char *machine, *append;
-} quirks[] = {
-	{"microvm", "reboot=t"},
-};
-
 /* ---- argv and script ---------------------------------------------- */
 
 struct argv {
@@ -79,31 +70,6 @@ void qemu_argv_free(char **argv)
 	for (char **p = argv; *p; p++)
 		free(*p);
 	free(argv);
-}
-
-static int has_word(const char *s, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	for (const char *p = s; (p = strstr(p, prefix)); p += n)
-		if (p == s || p[-1] == ' ')
-			return 1;
-	return 0;
-}
-
-/* B's kernel command line plus what the machine needs (new memory). */
-static char *full_append(const struct boot *b)
-{
-	struct buf s = {0};
-	buf_addstr(&s, b->append ? b->append : "");
-	for (size_t i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++) {
-		if (strcmp(b->arch->qemu_machine, quirks[i].machine))
-			continue;
-		/* Leave it alone when the user chose a reboot method. */
-		if (!strncmp(quirks[i].append, "reboot=", 7) && has_word(s.s, "reboot="))
-			continue;
-		buf_printf(&s, "%s%s", s.len ? " " : "", quirks[i].append);
-	}
-	return buf_steal(&s);
 }
 
 /* The argv with KERNEL, INITRD and ACCEL in place of B's (any may be
@@ -154,12 +120,10 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 		argv_add(&a, "-initrd");
 		argv_add(&a, initrd);
 	}
-	char *append = full_append(b);
-	if (*append) {
+	if (b->append && *b->append) {
 		argv_add(&a, "-append");
-		argv_add(&a, append);
+		argv_add(&a, b->append);
 	}
-	free(append);
 	for (char *const *p = b->qemu_args; p && *p; p++)
 		argv_add(&a, *p);
 	return a.v;

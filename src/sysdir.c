@@ -16,7 +16,7 @@ static const char busybox_fragment[] =
 	"# BusyBox options for this system, applied after defconfig, one per line.\n"
 	"# 'mkdistro menuconfig busybox' writes here.\n";
 
-static const char gitignore[] = "/build/\n/out/\n";
+static const char gitignore[] = "/build/\n/out/\n/build-*/\n/out-*/\n";
 
 static int write_new(const char *dir, const char *name, const char *text)
 {

@@ -394,6 +394,32 @@ static void test_kernel_options_context(void **state)
 	lint_report_free(&r);
 }
 
+/* An architecture whose hard-float programs need a kernel option
+ * (riscv64's FPU, arm's VFP): missing, it is named; there, all is well. */
+static void test_kernel_fpu(void **state)
+{
+	struct fixture *f = *state;
+	struct arch a = *arch_find("x86_64");
+	a.fpu_kconfig = "CONFIG_FPU";
+	char *img = make_image(f->dir, "fpu", 0, "gzip");
+	struct lint_target t = {
+		.arch = &a, .initrd = img, .kconfig = good_kconfig, .compression = "gzip",
+		.cmdline = "console=ttyS0",
+	};
+	struct lint_report r = {0};
+	lint_run(&t, &r);
+	expect_only(&r, LINT_K_FPU, "CONFIG_FPU", "SIGILL");
+	lint_report_free(&r);
+
+	char *kc = xasprintf("%sCONFIG_FPU=y\n", good_kconfig);
+	t.kconfig = kc;
+	lint_run(&t, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+	free(kc);
+	free(img);
+}
+
 static void test_bad_archive(void **state)
 {
 	struct fixture *f = *state;
@@ -470,6 +496,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_elf_loader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_fpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_archive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
