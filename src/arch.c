@@ -168,6 +168,83 @@ static const struct arch arches[] = {
 		.qemu_machine = "malta", .qemu_cpu = NULL,
 		.elf_machine = EM_MIPS, .elf_class64 = 0,
 	},
+	{
+		/* Big-endian MIPS Malta: the same as mipsel otherwise. */
+		.name = "mips", .kernel_arch = "mips",
+		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
+		.cross_prefix = "mips-linux-gnu-", .cross_pkg = "gcc-mips-linux-gnu",
+		.musl_target = "mips-linux-gnu", .musl_loader = "/lib/ld-musl-mips.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_CPU_BIG_ENDIAN=y\n"
+			   "CONFIG_CPU_MIPS32_R2=y\n"
+			   "CONFIG_MIPS_FP_SUPPORT=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.qemu = "qemu-system-mips", .qemu_pkg = "qemu-system-mips",
+		.qemu_machine = "malta", .qemu_cpu = NULL,
+		.elf_machine = EM_MIPS, .elf_class64 = 0,
+	},
+	{
+		/* 64-bit MIPS Malta, n64 ABI; Debian builds for MIPS64r2, which
+		 * QEMU's default Malta CPU (5Kf, MIPS64r1) lacks. */
+		.name = "mips64el", .kernel_arch = "mips",
+		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
+		.cross_prefix = "mips64el-linux-gnuabi64-", .cross_pkg = "gcc-mips64el-linux-gnuabi64",
+		.musl_target = "mips64el-linux-gnuabi64",
+		.musl_loader = "/lib/ld-musl-mips64el.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
+			   "CONFIG_CPU_MIPS64_R2=y\n"
+			   "CONFIG_64BIT=y\n"
+			   "CONFIG_MIPS_FP_SUPPORT=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.qemu = "qemu-system-mips64el", .qemu_pkg = "qemu-system-mips",
+		.qemu_machine = "malta", .qemu_cpu = "MIPS64R2-generic",
+		.elf_machine = EM_MIPS, .elf_class64 = 1,
+	},
+	{
+		/* QEMU's virtual 68040 machine; Goldfish TTY console. */
+		.name = "m68k", .kernel_arch = "m68k",
+		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
+		.cross_prefix = "m68k-linux-gnu-", .cross_pkg = "gcc-m68k-linux-gnu",
+		.musl_target = "m68k-linux-gnu", .musl_loader = "/lib/ld-musl-m68k.so.1",
+		.console = "ttyGF0",
+		.console_kconfig = "CONFIG_GOLDFISH_TTY\n",
+		.boot_args = "pty.legacy_count=0",
+		.kconfig = "CONFIG_MMU=y\n"
+			   "CONFIG_VIRT=y\n"
+			   "CONFIG_GOLDFISH_TTY=y\n",
+		.qemu = "qemu-system-m68k", .qemu_pkg = "qemu-system-misc",
+		.qemu_machine = "virt", .qemu_cpu = NULL,
+		.elf_machine = EM_68K, .elf_class64 = 0,
+	},
+	{
+		/* The x32 ABI: 32-bit pointers on a 64-bit kernel. */
+		.name = "x32", .kernel_arch = "x86",
+		.kernel_target = "bzImage", .kernel_image = "arch/x86/boot/bzImage",
+		.cross_prefix = "x86_64-linux-gnux32-", .cross_pkg = "gcc-x86-64-linux-gnux32",
+		.musl_target = "x86_64-linux-gnux32", .musl_loader = "/lib/ld-musl-x32.so.1",
+		.console = "ttyS0",
+		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
+		.kconfig = "CONFIG_64BIT=y\n"
+			   "CONFIG_X86_X32_ABI=y\n"
+			   "CONFIG_KERNEL_LZ4=y\n"
+			   "CONFIG_SERIAL_8250=y\n"
+			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.qemu = "qemu-system-x86_64", .qemu_pkg = "qemu-system-x86",
+		.qemu_machine = "microvm", .qemu_cpu = NULL,
+		.elf_machine = EM_X86_64, .elf_class64 = 0,
+	},
 };
 
 #define NARCHES (sizeof(arches) / sizeof(arches[0]))

@@ -438,12 +438,14 @@ static int busybox_run(void *ctx, const char *log)
 	char *cc = xasprintf("CC=%s%s", b->cfg->ccache ? "ccache " : "", wrapper);
 	char *dest = bpath(b, "busybox-install");
 	char *prefix = xasprintf("CONFIG_PREFIX=%s", dest);
+	/* For the target's strip; CC is the musl wrapper. */
+	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
 	char *j = jobs_arg(b);
 	int rc = -1;
 
-	char *make[] = { "make", cc, j, NULL };
-	char *install[] = { "make", cc, prefix, "install", NULL };
-	if (run(log, obj, compact(make, 3)) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
+	char *make[] = { "make", cross, cc, j, NULL };
+	char *install[] = { "make", cross, cc, prefix, "install", NULL };
+	if (run(log, obj, compact(make, 4)) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -453,6 +455,7 @@ out:
 	free(cc);
 	free(dest);
 	free(prefix);
+	free(cross);
 	free(j);
 	return rc;
 }
@@ -1026,8 +1029,11 @@ static int build_locked(struct build *b)
 		return -1;
 	if (verbose)
 		plan_report(&b->plan);
-	if (ran || verbose)
-		fprintf(stderr, "mkdistro: built out/vmlinuz, out/initrd.img, out/run-qemu.sh in %.1f s\n",
-			now_seconds() - t0);
+	if (ran || verbose) {
+		char *out = arch_out_dir(b->arch);
+		fprintf(stderr, "mkdistro: built %s/vmlinuz, %s/initrd.img, %s/run-qemu.sh in %.1f s\n",
+			out, out, out, now_seconds() - t0);
+		free(out);
+	}
 	return 0;
 }

@@ -331,6 +331,8 @@ static const char *machine_name(unsigned m)
 	case EM_PPC64: return "powerpc64";
 	case EM_S390: return "s390";
 	case EM_MIPS: return "mips";
+	case EM_68K: return "m68k";
+	case EM_SH: return "sh";
 	case EM_LOONGARCH: return "loongarch";
 	default: return "another machine";
 	}
