@@ -1,0 +1,139 @@
+/* Tests for the architecture table: every entry is complete and
+ * consistent with itself (the console's and the FPU's kernel options are
+ * requested, the image is what the make target builds), and the names,
+ * directories and package lists derived from it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arch.h"
+#include "util.h"
+
+/* SYM (no "=y") is requested as "SYM=y" in the entry's kconfig text. */
+static int requests(const struct arch *a, const char *sym, size_t len)
+{
+	char *want = xasprintf("%.*s=y\n", (int)len, sym);
+	const char *p = a->kconfig;
+	int found = 0;
+	for (; p && *p; p += strcspn(p, "\n") + 1) {
+		if (!strncmp(p, want, strlen(want))) {
+			found = 1;
+			break;
+		}
+		if (!p[strcspn(p, "\n")])
+			break;
+	}
+	free(want);
+	return found;
+}
+
+static void test_entries_complete(void **state)
+{
+	const struct arch *a;
+	size_t n = 0;
+	for (size_t i = 0; (a = arch_at(i)); i++, n++) {
+		const char *fields[] = { a->name, a->kernel_arch, a->kernel_target, a->kernel_image,
+					 a->cross_prefix, a->musl_target, a->musl_loader, a->console,
+					 a->console_kconfig, a->kconfig, a->qemu, a->qemu_pkg,
+					 a->qemu_machine };
+		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+			if (!fields[k])
+				fail_msg("%s: field %zu is missing", a->name ? a->name : "?", k);
+		/* The host's own compiler only for the default; every other
+		 * one names its prefix and Debian package. */
+		if (a == arch_default()) {
+			assert_string_equal(a->cross_prefix, "");
+		} else {
+			assert_non_null(a->cross_pkg);
+			assert_true(strlen(a->cross_prefix) > 1);
+			assert_int_equal(a->cross_prefix[strlen(a->cross_prefix) - 1], '-');
+			assert_non_null(strstr(a->cross_pkg, "gcc-"));
+		}
+		/* The image is the file the make target produces. */
+		const char *base = strrchr(a->kernel_image, '/');
+		assert_string_equal(base ? base + 1 : a->kernel_image, a->kernel_target);
+		assert_true(!strncmp(a->musl_loader, "/lib/ld-musl-", 13));
+		assert_true(!strncmp(a->qemu, "qemu-system-", 12));
+		assert_true(a->elf_machine > 0);
+		assert_ptr_equal(arch_find(a->name), a);
+	}
+	assert_true(n >= 8);
+	assert_null(arch_find("pdp11"));
+	assert_null(arch_at(n));
+}
+
+/* What the console and the programs' float ABI need is asked of the
+ * kernel: else lint would reject every build of that architecture. */
+static void test_needs_requested(void **state)
+{
+	const struct arch *a;
+	for (size_t i = 0; (a = arch_at(i)); i++) {
+		for (const char *p = a->console_kconfig; *p;) {
+			size_t len = strcspn(p, "\n");
+			if (!requests(a, p, len))
+				fail_msg("%s: console option %.*s is not in its kconfig", a->name,
+					 (int)len, p);
+			p += len + (p[len] == '\n');
+		}
+		if (a->fpu_kconfig && !requests(a, a->fpu_kconfig, strlen(a->fpu_kconfig)))
+			fail_msg("%s: %s is not in its kconfig", a->name, a->fpu_kconfig);
+		/* Every line is CONFIG_X=value. */
+		for (const char *p = a->kconfig; *p; p += strcspn(p, "\n") + 1) {
+			assert_true(!strncmp(p, "CONFIG_", 7));
+			assert_non_null(memchr(p, '=', strcspn(p, "\n")));
+			if (!p[strcspn(p, "\n")])
+				break;
+		}
+	}
+}
+
+static void test_unique_names(void **state)
+{
+	const struct arch *a, *b;
+	for (size_t i = 0; (a = arch_at(i)); i++)
+		for (size_t j = i + 1; (b = arch_at(j)); j++)
+			if (!strcmp(a->name, b->name))
+				fail_msg("'%s' twice in the table", a->name);
+	char *names = arch_names();
+	assert_true(!strncmp(names, "x86_64, i686, aarch64, ", 23));
+	free(names);
+}
+
+static void test_dirs_and_packages(void **state)
+{
+	char *d = arch_build_dir(arch_default());
+	assert_string_equal(d, "build");
+	free(d);
+	d = arch_out_dir(arch_default());
+	assert_string_equal(d, "out");
+	free(d);
+	d = arch_build_dir(arch_find("riscv64"));
+	assert_string_equal(d, "build-riscv64");
+	free(d);
+	d = arch_out_dir(arch_find("riscv64"));
+	assert_string_equal(d, "out-riscv64");
+	free(d);
+	char *p = arch_packages(arch_find("riscv64"));
+	assert_string_equal(p, "gcc-riscv64-linux-gnu qemu-system-misc opensbi");
+	free(p);
+	p = arch_packages(arch_default());
+	assert_string_equal(p, "gcc qemu-system-x86");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entries_complete),
+		cmocka_unit_test(test_needs_requested),
+		cmocka_unit_test(test_unique_names),
+		cmocka_unit_test(test_dirs_and_packages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
