@@ -16,7 +16,9 @@
 #define F(field) offsetof(struct config, field)
 
 static const struct config_key keys[] = {
-	{ "system", "arch", NULL, "target architecture", CONFIG_ARCH, F(arch) },
+	{ "system", "arch", NULL,
+	  "target architecture (mkdistro arches lists them; --arch overrides)", CONFIG_ARCH,
+	  F(arch) },
 	{ "system", "hostname", "mkdistro", "host name of the booted system",
 	  CONFIG_HOSTNAME, F(hostname) },
 	{ "system", "init", "busybox", "PID 1: busybox (BusyBox init with a shell on the console) "
