@@ -42,9 +42,11 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
 		.kconfig = "CONFIG_64BIT=n\n"
+			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-i386", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = "microvm", .qemu_cpu = NULL,
 		.elf_machine = EM_386, .elf_class64 = 0,
@@ -74,13 +76,14 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MMU=y\n"
+			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_ARCH_MULTI_V7=y\n"
 			   "CONFIG_ARCH_VIRT=y\n"
 			   "CONFIG_VFP=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
 			   "CONFIG_SERIAL_AMBA_PL011=y\n"
 			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
-		.fpu_kconfig = "CONFIG_VFP",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_VFP"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-arm", .qemu_pkg = "qemu-system-arm",
 		.qemu_machine = "virt", .qemu_cpu = "cortex-a15",
 		.elf_machine = EM_ARM, .elf_class64 = 0,
@@ -102,7 +105,7 @@ static const struct arch arches[] = {
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n"
 			   "CONFIG_SERIAL_OF_PLATFORM=y\n",
-		.fpu_kconfig = "CONFIG_FPU",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_FPU") },
 		.qemu = "qemu-system-riscv64", .qemu_pkg = "qemu-system-misc",
 		.firmware_pkg = "opensbi",
 		.qemu_machine = "virt", .qemu_cpu = NULL,
@@ -127,7 +130,7 @@ static const struct arch arches[] = {
 			   "CONFIG_ALTIVEC=y\n"
 			   "CONFIG_VSX=y\n"
 			   "CONFIG_HVC_CONSOLE=y\n",
-		.fpu_kconfig = "CONFIG_VSX",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_VSX") },
 		.qemu = "qemu-system-ppc64", .qemu_pkg = "qemu-system-ppc",
 		.qemu_machine = "pseries,x-vof=on", .qemu_cpu = NULL,
 		.elf_machine = EM_PPC64, .elf_class64 = 1,
@@ -161,9 +164,10 @@ static const struct arch arches[] = {
 			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
+			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
-		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mipsel", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
 		.elf_machine = EM_MIPS, .elf_class64 = 0,
@@ -181,9 +185,10 @@ static const struct arch arches[] = {
 			   "CONFIG_CPU_BIG_ENDIAN=y\n"
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
+			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
-		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mips", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
 		.elf_machine = EM_MIPS, .elf_class64 = 0,
@@ -206,7 +211,7 @@ static const struct arch arches[] = {
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
 			   "CONFIG_SERIAL_8250=y\n"
 			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
-		.fpu_kconfig = "CONFIG_MIPS_FP_SUPPORT",
+		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT") },
 		.qemu = "qemu-system-mips64el", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = "MIPS64R2-generic",
 		.elf_machine = EM_MIPS, .elf_class64 = 1,
@@ -221,8 +226,10 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_GOLDFISH_TTY\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MMU=y\n"
+			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_VIRT=y\n"
 			   "CONFIG_GOLDFISH_TTY=y\n",
+		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-m68k", .qemu_pkg = "qemu-system-misc",
 		.qemu_machine = "virt", .qemu_cpu = NULL,
 		.elf_machine = EM_68K, .elf_class64 = 0,

@@ -4,6 +4,25 @@
 
 #include <stddef.h>
 
+/* A kernel option the target's user space needs, and what goes wrong
+ * without it (for lint's message). */
+struct arch_need {
+	const char *symbol; /* "CONFIG_FPU" */
+	const char *why;    /* "init dies of SIGILL: ..." */
+};
+
+/* The needs of 32-bit targets: musl (1.2) makes the old 32-bit time
+ * system calls when a value fits, and tinyconfig leaves them out; sleep
+ * then returns at once. */
+#define ARCH_NEED_TIME32 \
+	{ "CONFIG_COMPAT_32BIT_TIME", "musl makes the 32-bit time system calls (nanosleep, " \
+	  "...): without them sleep returns at once and timeouts fire early" }
+/* Hard-float ABIs whose registers the kernel must know about. */
+#define ARCH_NEED_FPU(sym) \
+	{ sym, "the programs use floating-point registers: init would die of SIGILL" }
+
+#define ARCH_MAX_NEEDS 3
+
 struct arch {
 	const char *name;          /* mkdistro's name: "x86_64" */
 	const char *kernel_arch;   /* ARCH= for the kernel: "x86" */
@@ -20,9 +39,9 @@ struct arch {
 	const char *console_kconfig; /* kernel symbols that console needs, one
 				      * per line: "CONFIG_SERIAL_8250\n..." */
 	const char *kconfig;       /* kernel options tinyconfig lacks here, one per line */
-	const char *fpu_kconfig;   /* the kernel symbol without which the
-				    * hard-float programs of this ABI die with
-				    * SIGILL ("CONFIG_FPU"), or NULL */
+	/* Kernel options the programs of this ABI cannot do without (lint
+	 * checks them); each is also in kconfig. */
+	struct arch_need abi_needs[ARCH_MAX_NEEDS];
 	const char *qemu;          /* QEMU binary */
 	const char *qemu_pkg;      /* Debian package of that binary */
 	const char *firmware_pkg;  /* Debian package of the firmware QEMU loads, or NULL */

@@ -622,12 +622,10 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 			need_y(t->kconfig, "CONFIG_BINFMT_SCRIPT", LINT_K_BINFMT_SCRIPT,
 			       init_script ? "/init is a #! script" : "the image has #! scripts", r);
 		check_console(t, r);
-		/* The programs are built for the hard-float ABI: the first
-		 * float instruction would kill init with SIGILL. */
-		if (t->arch->fpu_kconfig && (!have_image || elves))
-			need_y(t->kconfig, t->arch->fpu_kconfig, LINT_K_FPU,
-			       "the programs use floating-point registers: init would die of "
-			       "SIGILL", r);
+		/* What the architecture's programs cannot do without. */
+		const struct arch_need *need = t->arch->abi_needs;
+		for (size_t i = 0; (!have_image || elves) && i < ARCH_MAX_NEEDS && need[i].symbol; i++)
+			need_y(t->kconfig, need[i].symbol, LINT_K_ABI, need[i].why, r);
 	}
 	free(rdinit);
 	if (have_image)

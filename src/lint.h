@@ -5,8 +5,8 @@
  * architecture, or dynamically linked without their loader; no
  * /dev/console; a kernel without initramfs support, without the
  * decompressor of the archive, without ELF or #! support, or without the
- * driver of the console named on the command line, or without the
- * floating-point support the architecture's hard-float programs need. */
+ * driver of the console named on the command line, or without what the
+ * architecture's user space needs (floating point, 32-bit time calls). */
 #ifndef MKDISTRO_LINT_H
 #define MKDISTRO_LINT_H
 
@@ -31,7 +31,7 @@ enum lint_id {
 	LINT_K_BINFMT_ELF,    /* no CONFIG_BINFMT_ELF */
 	LINT_K_BINFMT_SCRIPT, /* no CONFIG_BINFMT_SCRIPT while the image has scripts */
 	LINT_K_CONSOLE,       /* the console's driver is not built in */
-	LINT_K_FPU,           /* hard-float programs, but no kernel FPU support */
+	LINT_K_ABI,           /* an option the architecture's user space needs (FPU, time32) */
 };
 
 struct lint_finding {

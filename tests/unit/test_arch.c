@@ -81,8 +81,18 @@ static void test_needs_requested(void **state)
 					 (int)len, p);
 			p += len + (p[len] == '\n');
 		}
-		if (a->fpu_kconfig && !requests(a, a->fpu_kconfig, strlen(a->fpu_kconfig)))
-			fail_msg("%s: %s is not in its kconfig", a->name, a->fpu_kconfig);
+		for (size_t k = 0; k < ARCH_MAX_NEEDS && a->abi_needs[k].symbol; k++) {
+			const char *sym = a->abi_needs[k].symbol;
+			if (!requests(a, sym, strlen(sym)))
+				fail_msg("%s: %s is not in its kconfig", a->name, sym);
+			assert_non_null(a->abi_needs[k].why);
+		}
+		/* 32-bit user space on a 32-bit kernel: musl's time32 calls. */
+		int time32 = 0;
+		for (size_t k = 0; k < ARCH_MAX_NEEDS && a->abi_needs[k].symbol; k++)
+			time32 |= !strcmp(a->abi_needs[k].symbol, "CONFIG_COMPAT_32BIT_TIME");
+		if (!a->elf_class64 && strcmp(a->name, "x32") && !time32)
+			fail_msg("%s: 32-bit, but COMPAT_32BIT_TIME is not among its needs", a->name);
 		/* Every line is CONFIG_X=value. */
 		for (const char *p = a->kconfig; *p; p += strcspn(p, "\n") + 1) {
 			assert_true(!strncmp(p, "CONFIG_", 7));

@@ -400,7 +400,7 @@ static void test_kernel_fpu(void **state)
 {
 	struct fixture *f = *state;
 	struct arch a = *arch_find("x86_64");
-	a.fpu_kconfig = "CONFIG_FPU";
+	a.abi_needs[0] = (struct arch_need)ARCH_NEED_FPU("CONFIG_FPU");
 	char *img = make_image(f->dir, "fpu", 0, "gzip");
 	struct lint_target t = {
 		.arch = &a, .initrd = img, .kconfig = good_kconfig, .compression = "gzip",
@@ -408,7 +408,7 @@ static void test_kernel_fpu(void **state)
 	};
 	struct lint_report r = {0};
 	lint_run(&t, &r);
-	expect_only(&r, LINT_K_FPU, "CONFIG_FPU", "SIGILL");
+	expect_only(&r, LINT_K_ABI, "CONFIG_FPU", "SIGILL");
 	lint_report_free(&r);
 
 	char *kc = xasprintf("%sCONFIG_FPU=y\n", good_kconfig);
