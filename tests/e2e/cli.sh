@@ -36,3 +36,35 @@ check "bad config exits 1" [ $status -eq 1 ]
 check "bad config: arch error has file:line" sh -c 'printf "%s" "$1" | grep -q "bad.conf:2: "' - "$out"
 check "bad config: unknown key has file:line" sh -c 'printf "%s" "$1" | grep -q "bad.conf:4: .*colour"' - "$out"
 check "bad config: no build work started" [ ! -e "$d/build" ]
+
+# clean: one architecture's directories with --arch, all of them without;
+# nothing else in the directory is touched.
+d=$(tmpdir)
+mkdir "$d/build" "$d/out" "$d/build-riscv64" "$d/out-riscv64" "$d/build-keep"
+touch "$d/build/x" "$d/out-riscv64/vmlinuz" "$d/mkdistro.conf"
+(cd "$d" && "$MKDISTRO" clean --arch riscv64 > clean1.log 2>&1)
+check "clean --arch riscv64 exits 0" [ $? -eq 0 ]
+check "clean --arch riscv64 removes build-riscv64/ and out-riscv64/" \
+	sh -c '[ ! -e "$1/build-riscv64" ] && [ ! -e "$1/out-riscv64" ]' - "$d"
+check "clean --arch riscv64 leaves build/ and out/" [ -e "$d/build/x" ]
+mkdir "$d/build-aarch64"
+(cd "$d" && "$MKDISTRO" clean > clean2.log 2>&1)
+check "clean removes every architecture's directories" \
+	sh -c '[ ! -e "$1/build" ] && [ ! -e "$1/out" ] && [ ! -e "$1/build-aarch64" ]' - "$d"
+check "clean leaves what is not mkdistro's" \
+	sh -c '[ -d "$1/build-keep" ] && [ -f "$1/mkdistro.conf" ]' - "$d"
+check "clean says what it removed" grep -q "removed build-aarch64/" "$d/clean2.log"
+run_out "$MKDISTRO" clean --arch vax
+check "clean --arch vax is refused" [ $status -eq 2 ]
+
+# The architecture list and the packages each needs.
+run_out "$MKDISTRO" arches
+check "arches exits 0" [ $status -eq 0 ]
+for a in x86_64 i686 aarch64 arm riscv64 ppc64le s390x mipsel; do
+	check "arches lists $a" sh -c 'printf "%s\n" "$1" | grep -q "^$2 "' - "$out" $a
+done
+run_out "$MKDISTRO" packages --arch riscv64
+expect_eq "packages --arch riscv64" "gcc-riscv64-linux-gnu qemu-system-misc opensbi" "$out"
+run_out "$MKDISTRO" packages --arch all
+check "packages --arch all names every cross compiler" \
+	sh -c 'printf "%s" "$1" | grep -q "gcc-s390x-linux-gnu" && printf "%s" "$1" | grep -q "gcc-mipsel-linux-gnu"' - "$out"
