@@ -124,6 +124,9 @@ static const struct arch arches[] = {
 		.cross_prefix = "powerpc64le-linux-gnu-", .cross_pkg = "gcc-powerpc64le-linux-gnu",
 		.musl_target = "powerpc64le-linux-gnu",
 		.musl_loader = "/lib/ld-musl-powerpc64le.so.1",
+		/* musl's long double is double here; Debian's compiler
+		 * defaults to IBM's double-double (configure refuses it). */
+		.target_cflags = "-mlong-double-64",
 		.console = "hvc0",
 		.console_kconfig = "CONFIG_HVC_CONSOLE\n",
 		.boot_args = "pty.legacy_count=0",

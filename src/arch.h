@@ -33,6 +33,8 @@ struct arch {
 	const char *cross_pkg;     /* Debian package of the cross gcc, NULL if native */
 	const char *musl_target;   /* --target= for musl's configure */
 	const char *musl_loader;   /* "/lib/ld-musl-x86_64.so.1" */
+	const char *target_cflags; /* compiler flags for musl and everything built
+				    * against it, or NULL */
 	const char *console;       /* guest console device: "ttyS0" */
 	const char *boot_args;     /* kernel command line additions: a fast boot,
 				    * a reset that ends QEMU (-no-reboot) */

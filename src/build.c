@@ -200,6 +200,7 @@ static void compiler_inputs(const struct build *b, struct step_inputs *in)
 	}
 	step_input_str(in, "compiler", version);
 	step_input_str(in, "arch", b->arch->name);
+	step_input_str(in, "target cflags", b->arch->target_cflags ? b->arch->target_cflags : "");
 }
 
 static void kconfig_inputs(void *ctx, struct step_inputs *in)
@@ -331,16 +332,19 @@ static int musl_run(void *ctx, const char *log)
 	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
 	char *cc = xasprintf("CC=%s%sgcc", b->cfg->ccache ? "ccache " : "", b->arch->cross_prefix);
 	char *destdir = xasprintf("DESTDIR=%s", sysroot);
+	char *cflags = b->arch->target_cflags ? xasprintf("CFLAGS=%s", b->arch->target_cflags) : NULL;
 	char *j = jobs_arg(b);
 	int rc = -1;
 
 	if (rm_rf(obj) < 0 || rm_rf(sysroot) < 0 || mkdir_p(obj, 0755) < 0)
 		goto out;
 	/* Static only: everything on the target is linked statically. */
-	char *conf[] = { configure, "--prefix=/usr", "--disable-shared", target, cross, cc, NULL };
+	char *conf[] = { configure, "--prefix=/usr", "--disable-shared", target, cross, cc, cflags,
+			 NULL };
 	char *make[] = { "make", j, NULL };
 	char *install[] = { "make", "install", destdir, NULL };
-	if (run(log, obj, conf) < 0 || run(log, obj, compact(make, 2)) < 0 || run(log, obj, install) < 0)
+	if (run(log, obj, compact(conf, 7)) < 0 || run(log, obj, compact(make, 2)) < 0 ||
+	    run(log, obj, install) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -350,6 +354,7 @@ out:
 	free(target);
 	free(cross);
 	free(cc);
+	free(cflags);
 	free(destdir);
 	free(j);
 	return rc;

@@ -41,8 +41,9 @@ int toolchain_write(const struct arch *a, const char *sysroot, const char *khead
 	char *wrapper = toolchain_cc(sysroot);
 	char *text = xasprintf("#!/bin/sh\n"
 			       "# Compile for the mkdistro target: %s against musl.\n"
-			       "exec %sgcc -specs='%s' \"$@\"\n",
-			       a->name, a->cross_prefix, specs);
+			       "exec %sgcc -specs='%s'%s%s \"$@\"\n",
+			       a->name, a->cross_prefix, specs, a->target_cflags ? " " : "",
+			       a->target_cflags ? a->target_cflags : "");
 	rc = write_file_atomic(wrapper, text, strlen(text), 0755);
 	free(text);
 	free(wrapper);

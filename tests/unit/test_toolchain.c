@@ -138,6 +138,19 @@ static void test_files(void **state)
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
+
+	/* An architecture's own flags (ppc64le's long double) are on
+	 * every compile, after the specs. */
+	struct arch a = *f->arch;
+	a.target_cflags = "-mlong-double-64";
+	assert_int_equal(toolchain_write(&a, f->sysroot, f->kheaders), 0);
+	wrapper = read_file(cc, NULL);
+	gcc = gcc_name(f);
+	call = xasprintf("exec %s -specs='%s' -mlong-double-64 \"$@\"\n", gcc, specs_path);
+	assert_non_null(strstr(wrapper, call));
+	free(call);
+	free(gcc);
+	free(wrapper);
 	free(specs_path);
 	free(cc);
 }
