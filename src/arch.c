@@ -158,7 +158,9 @@ static const struct arch arches[] = {
 	},
 	{
 		/* MIPS Malta, 32-bit little endian; Debian's mipsel ABI is
-		 * hard float, which tinyconfig's EXPERT turns off. */
+		 * hard float, which tinyconfig's EXPERT turns off. The board
+		 * resets through a syscon register (its device tree says so):
+		 * without that driver a reboot halts and QEMU stays. */
 		.name = "mipsel", .kernel_arch = "mips",
 		.kernel_target = "vmlinux", .kernel_image = "vmlinux",
 		.cross_prefix = "mipsel-linux-gnu-", .cross_pkg = "gcc-mipsel-linux-gnu",
@@ -167,6 +169,8 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_POWER_RESET=y\n"
+			   "CONFIG_POWER_RESET_SYSCON=y\n"
 			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
@@ -188,6 +192,8 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_POWER_RESET=y\n"
+			   "CONFIG_POWER_RESET_SYSCON=y\n"
 			   "CONFIG_CPU_BIG_ENDIAN=y\n"
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
@@ -211,6 +217,8 @@ static const struct arch arches[] = {
 		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
+			   "CONFIG_POWER_RESET=y\n"
+			   "CONFIG_POWER_RESET_SYSCON=y\n"
 			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
 			   "CONFIG_CPU_MIPS64_R2=y\n"
 			   "CONFIG_64BIT=y\n"

@@ -33,7 +33,9 @@ static const char inittab[] =
 static const char rcs[] =
 	"#!/bin/sh\n"
 	"# mkdistro: system start-up\n"
-	"mount -t tmpfs -o mode=1777 tmpfs /tmp\n"
+	/* The mode afterwards: a kernel with SHMEM but not TMPFS (arm's
+	 * tinyconfig) has a tmpfs that takes no mount options. */
+	"mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp\n"
 	"mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null\n"
 	"exit 0\n";
 
