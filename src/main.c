@@ -177,9 +177,10 @@ static int cmd_arches(struct opts *o, struct config *cfg)
 		char *out = arch_out_dir(a);
 		char *kernel = path_join(out, "vmlinuz");
 		char *host = arch_host_status(a);
-		printf("%-8s %-8s %-18s %-9s %-6s %s%s\n", a->name, a->kernel_arch, a->qemu_machine,
-		       a->console, path_exists(kernel) ? out : "-", host,
-		       a == arch_default() ? " (default)" : "");
+		printf("%-8s %-8s %-18s %-9s %-6s %s%s%s%s\n", a->name, a->kernel_arch,
+		       a->qemu_machine, a->console, path_exists(kernel) ? out : "-", host,
+		       a == arch_default() ? " (default)" : "", a->known_issue ? "; known issue: " : "",
+		       a->known_issue ? a->known_issue : "");
 		free(host);
 		free(kernel);
 		free(out);
@@ -340,6 +341,8 @@ static int cmd_check(struct opts *o, struct config *cfg)
 /* The boot of B's outputs with O's options; free with boot_free(). */
 static struct boot boot_of(const struct build *b, const struct opts *o)
 {
+	if (b->arch->known_issue)
+		warn("%s: known issue: %s (mkdistro arches)", b->arch->name, b->arch->known_issue);
 	struct boot boot = {
 		.arch = b->arch,
 		.kernel = build_kernel_path(b),
