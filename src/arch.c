@@ -245,6 +245,7 @@ static const struct arch arches[] = {
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MMU=y\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
+			   "CONFIG_M68KCLASSIC=y\n"
 			   "CONFIG_VIRT=y\n"
 			   "CONFIG_GOLDFISH_TTY=y\n",
 		.abi_needs = { ARCH_NEED_TIME32 },
