@@ -6,6 +6,9 @@
 # All builds share one directory (build-ARCH/ and out-ARCH/ side by side, one
 # source cache), kept between runs so that a second run only boots:
 # MKDISTRO_ARCHES_WORK, default ./arches-work. Ends with "N passed, N failed".
+# An architecture with a known issue (mkdistro arches shows it) is built and
+# booted too; its failure is in the table and the count, marked as known,
+# and only unknown failures make the exit status non-zero.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MKDISTRO="$ROOT/mkdistro"
@@ -22,6 +25,7 @@ table=$(mktemp)
 trap 'rm -f "$table"' EXIT
 pass=0
 fail=0
+known=0
 for a in "$@"; do
 	echo "== $a"
 	log="$work/$a.log"
@@ -50,7 +54,15 @@ for a in "$@"; do
 		tail -5 "$log"
 	fi
 	[ -n "$prompt" ] || prompt=-
-	if [ "$result" = ok ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	if [ "$result" = ok ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		if "$MKDISTRO" arches | grep "^$a " | grep -q "known issue"; then
+			known=$((known + 1))
+			result="$result, known issue"
+		fi
+	fi
 	printf '%-8s %8.0f %10s %10s %8s %-8s %s\n' "$a" "$build" "$kernel" "$initrd" "$prompt" \
 		"$machine" "$result" >> "$table"
 	echo "   $result (log: $log)"
@@ -59,5 +71,6 @@ done
 printf '\n%-8s %8s %10s %10s %8s %-8s %s\n' arch "build s" "kernel B" "initrd B" "prompt s" \
 	"uname -m" result
 cat "$table"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+"$MKDISTRO" arches | grep "known issue" | sed 's/^\([^ ]*\) .*known issue: /known issue of \1: /'
+echo "$pass passed, $fail failed ($known of them with a known issue)"
+[ $fail -eq $known ]
