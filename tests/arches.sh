@@ -38,11 +38,13 @@ for a in "$@"; do
 		out=$("$MKDISTRO" arches | awk -v a="$a" '$1 == a { print $5 }')
 		kernel=$(stat -c %s "$out/vmlinuz" 2>/dev/null || echo -)
 		initrd=$(stat -c %s "$out/initrd.img" 2>/dev/null || echo -)
-		run=$("$MKDISTRO" run --arch "$a" --time -c 'uname -m' 2>&1)
+		machine=$("$MKDISTRO" run --arch "$a" --time -c 'uname -m' 2>"$log.run")
 		rrc=$?
-		printf '%s\n' "$run" >> "$log"
-		prompt=$(printf '%s\n' "$run" | sed -n 's/.*shell prompt \([0-9.]*\) s.*/\1/p')
-		machine=$(printf '%s\n' "$run" | grep -v '^mkdistro' | tr -d '\r' | grep -v '^$' | tail -1)
+		cat "$log.run" >> "$log"
+		prompt=$(sed -n 's/.*shell prompt \([0-9.]*\) s.*/\1/p' "$log.run")
+		rm -f "$log.run"
+		machine=$(printf '%s' "$machine" | tr -d '\r' | tr '\n' ' ' | cut -c1-8)
+		[ -n "$machine" ] || machine=-
 		"$MKDISTRO" test --arch "$a" >> "$log" 2>&1
 		trc=$?
 		if [ $rrc -eq 0 ] && [ $trc -eq 0 ] && [ -n "$prompt" ]; then
