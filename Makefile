@@ -4,11 +4,13 @@
 #   make check      every test: unit (with ASan/UBSan), end to end, a real build and boot
 #   make bench      timings and sizes of a cold build and a boot
 #   make check-arches  build and boot every architecture, print a table
+#   make fuzz       build the libFuzzer targets (clang) and fuzz each for
+#                   FUZZ_SECONDS (default 60) seconds
 #   ARCH=NAME (on the command line: make run ARCH=aarch64) targets another
 #   architecture; its cross compiler and QEMU are installed first.
 
 CC      ?= cc
-PKGS    := libcurl libarchive inih libcrypto
+PKGS    := libcurl libarchive libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := 0.1.0
@@ -33,6 +35,19 @@ SANOBJ  := $(filter-out obj-san/main.o,$(SRC:src/%.c=obj-san/%.o)) obj-san/guest
 UNIT    := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNIT:tests/unit/%.c=obj-san/%)
 
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer with ASan/UBSan, linked
+# with the project's objects compiled by clang into obj-fuzz/ (the linker
+# takes only the modules a target needs from obj-fuzz/libmkdistro.a). Each
+# target's seed corpus is tests/fuzz/corpus/NAME (committed); what a run
+# finds goes to $(FUZZ_SCRATCH)/NAME, crashes to $(FUZZ_SCRATCH)/crashes.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SCRATCH ?= tests/fuzz/scratch
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZBIN      := $(FUZZ_NAMES:%=obj-fuzz/fuzz_%)
+FUZZOBJ      := $(filter-out obj-fuzz/main.o,$(SRC:src/%.c=obj-fuzz/%.o)) obj-fuzz/guest_suite.o
+
 # Only from the command line: an ARCH in the environment is usually the
 # kernel's (arm64), not one of mkdistro's names.
 ifeq ($(origin ARCH),command line)
@@ -41,8 +56,8 @@ endif
 # The second architecture make check builds and boots (beside x86_64).
 CHECK_ARCH ?= aarch64
 
-.PHONY: all run check check-unit check-arches bench clean setup
-.SECONDARY: $(SANOBJ)
+.PHONY: all run check check-unit check-fuzz check-arches bench clean setup fuzz fuzz-build fuzz-merge
+.SECONDARY: $(SANOBJ) $(FUZZOBJ)
 
 all: mkdistro
 
@@ -52,7 +67,7 @@ mkdistro: $(OBJ)
 obj/%.o: src/%.c $(HDR) | obj
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-obj obj-san:
+obj obj-san obj-fuzz:
 	mkdir -p $@
 
 obj-san/%.o: src/%.c $(HDR) | obj-san
@@ -70,6 +85,49 @@ obj-san/guest_suite.o: obj/guest_suite.c $(HDR) | obj-san
 obj-san/test_%: tests/unit/test_%.c $(SANOBJ) $(HDR) tests/unit/testutil.h
 	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -o $@ $< $(SANOBJ) $(LDLIBS) -lcmocka
 
+obj-fuzz/%.o: src/%.c $(HDR) | obj-fuzz
+	$(FUZZ_CC) $(ALL_CFLAGS) -Werror $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+obj-fuzz/guest_suite.o: obj/guest_suite.c $(HDR) | obj-fuzz
+	$(FUZZ_CC) $(ALL_CFLAGS) -Werror $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Isrc -c -o $@ $<
+
+obj-fuzz/libmkdistro.a: $(FUZZOBJ)
+	rm -f $@ && ar rcs $@ $(FUZZOBJ)
+
+obj-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h obj-fuzz/libmkdistro.a $(HDR)
+	$(FUZZ_CC) $(ALL_CFLAGS) -Werror $(FUZZ_SAN) -fsanitize=fuzzer -Isrc -o $@ $< \
+		obj-fuzz/libmkdistro.a $(LDLIBS)
+
+fuzz-build: $(FUZZBIN)
+
+# One worker per target, one after another: a single core. A target that
+# crashes stops `make fuzz` with the input saved under $(FUZZ_SCRATCH)/crashes.
+fuzz: $(FUZZBIN)
+	@mkdir -p $(FUZZ_SCRATCH)/crashes
+	@for t in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_SCRATCH)/$$t; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		obj-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_SCRATCH)/crashes/$$t- \
+			$(FUZZ_SCRATCH)/$$t tests/fuzz/corpus/$$t 2>&1 | \
+			grep -v -e '^#[0-9]' -e '^INFO: ' -e '^MS: '; \
+		[ -z "$$(ls $(FUZZ_SCRATCH)/crashes | grep "^$$t-")" ] || \
+			{ echo "fuzz $$t: crash saved in $(FUZZ_SCRATCH)/crashes"; exit 1; }; \
+	done
+
+# Keep what fuzzing found: the inputs of $(FUZZ_SCRATCH)/NAME that add
+# coverage are copied into the committed corpus tests/fuzz/corpus/NAME.
+fuzz-merge: $(FUZZBIN)
+	@for t in $(FUZZ_NAMES); do \
+		[ -d $(FUZZ_SCRATCH)/$$t ] || continue; \
+		obj-fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ_SCRATCH)/$$t 2>&1 | grep '^MERGE-OUTER: [0-9]* new files'; \
+	done
+
+# The committed corpora only, no new fuzzing: the harnesses still build
+# and every seed still passes.
+check-fuzz: $(FUZZBIN)
+	@sh tests/run.sh fuzz
+
 setup:
 	@sh scripts/setup.sh
 
@@ -80,7 +138,7 @@ run: setup
 	./mkdistro run $(ARCH_OPT)
 
 check: setup
-	@$(MAKE) --no-print-directory mkdistro $(UNITBIN)
+	@$(MAKE) --no-print-directory mkdistro $(UNITBIN) $(FUZZBIN)
 	@sh scripts/setup.sh $$(./mkdistro packages --arch $(CHECK_ARCH))
 	@MKDISTRO_CHECK_ARCH=$(CHECK_ARCH) sh tests/run.sh
 
@@ -98,4 +156,4 @@ bench: setup
 	@sh tests/bench.sh
 
 clean:
-	rm -rf obj obj-san mkdistro
+	rm -rf obj obj-san obj-fuzz mkdistro

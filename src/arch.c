@@ -83,6 +83,9 @@ static const struct arch arches[] = {
 			   "CONFIG_ARCH_MULTI_V7=y\n"
 			   "CONFIG_ARCH_VIRT=y\n"
 			   "CONFIG_VFP=y\n"
+			   /* Something here selects SHMEM; without TMPFS that
+			    * tmpfs refuses to be mounted (/tmp). */
+			   "CONFIG_TMPFS=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
 			   "CONFIG_SERIAL_AMBA_PL011=y\n"
 			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
@@ -139,6 +142,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_VSX") },
 		.qemu = "qemu-system-ppc64", .qemu_pkg = "qemu-system-ppc",
 		.qemu_machine = "pseries,x-vof=on", .qemu_cpu = NULL,
+		.memory_mb = 256, /* pseries takes multiples of 256 MiB */
 		.elf_machine = EM_PPC64, .elf_class64 = 1,
 	},
 	{
@@ -246,6 +250,9 @@ static const struct arch arches[] = {
 		.kconfig = "CONFIG_MMU=y\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_M68KCLASSIC=y\n"
+			   /* tinyconfig (no MMU) chose ColdFire: both y, the
+			    * later line would win. */
+			   "CONFIG_COLDFIRE=n\n"
 			   "CONFIG_VIRT=y\n"
 			   "CONFIG_GOLDFISH_TTY=y\n",
 		.abi_needs = { ARCH_NEED_TIME32 },

@@ -49,6 +49,7 @@ struct arch {
 	const char *firmware_pkg;  /* Debian package of the firmware QEMU loads, or NULL */
 	const char *qemu_machine;  /* -M value */
 	const char *qemu_cpu;      /* -cpu value or NULL */
+	int memory_mb;             /* the least guest memory its machine takes, or 0 */
 	const char *known_issue;   /* why it does not boot yet, or NULL */
 	int elf_machine;           /* e_machine of its ELF files */
 	int elf_class64;           /* 1 for ELFCLASS64 */

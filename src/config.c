@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,9 +133,8 @@ struct parse {
 	const char *file;       /* as shown in messages */
 	const char *dir;        /* relative paths are resolved against it */
 	struct config *c;
-	const char *text;       /* rest of the input */
-	int line;               /* number of the line inih is working on */
-	char section[64];       /* current section as the reader saw it */
+	int line;               /* number of the line being parsed */
+	char section[64];       /* current section, "" before the first */
 	int section_ok;         /* 0 after an unknown section: its keys are not reported */
 	int set_line[NKEYS];    /* line each key was set on, 0 if not yet */
 	int errors;
@@ -164,87 +162,6 @@ static void perr(struct parse *p, const char *fmt, ...)
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* inih reports neither line numbers (this build lacks INI_HANDLER_LINENO)
- * nor section headers, and gives up on a malformed line silently. So every
- * line passes through this reader first: it counts lines, checks what inih
- * would skip or misread, and hands inih only lines it can take. */
-static char *reader(char *str, int num, void *user)
-{
-	struct parse *p = user;
-	if (*p->text == '\0')
-		return NULL;
-	const char *end = strchr(p->text, '\n');
-	size_t len = end ? (size_t)(end - p->text) : strlen(p->text);
-	const char *s = p->text;
-	p->text = end ? end + 1 : s + len;
-	p->line++;
-
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	while (len > 0 && is_space(*s)) {
-		s++;
-		len--;
-	}
-	str[0] = '\n';
-	str[1] = '\0';
-	if (num < 3)
-		return str;
-	if (len + 2 > (size_t)num) {
-		perr(p, "line too long (more than %d characters)", num - 2);
-		return str;
-	}
-	if (len == 0 || *s == '#' || *s == ';')
-		return str;
-	if (*s == '[') {
-		const char *close = memchr(s, ']', len);
-		if (!close) {
-			perr(p, "missing ']' in section header");
-			p->section_ok = 0;
-			snprintf(p->section, sizeof(p->section), "?");
-			return str;
-		}
-		const char *a = s + 1, *b = close;
-		while (a < b && is_space(*a))
-			a++;
-		while (b > a && is_space(b[-1]))
-			b--;
-		const char *rest = close + 1;
-		while (rest < s + len && is_space(*rest))
-			rest++;
-		if (rest < s + len && *rest != '#' && *rest != ';')
-			perr(p, "unexpected text after ']'");
-		size_t n = (size_t)(b - a);
-		char name[64];
-		if (n >= sizeof(name)) {
-			n = sizeof(name) - 1;
-			memcpy(name, a, n);
-			name[n] = '\0';
-			perr(p, "unknown section [%s...]", name);
-			p->section_ok = 0;
-		} else {
-			memcpy(name, a, n);
-			name[n] = '\0';
-			p->section_ok = section_known(name);
-			if (!p->section_ok) {
-				char *known = section_names();
-				perr(p, "unknown section [%s]; known sections: %s", name, known);
-				free(known);
-			}
-		}
-		snprintf(p->section, sizeof(p->section), "%s", name);
-		snprintf(str, (size_t)num, "[%s]\n", name);
-		return str;
-	}
-	if (!memchr(s, '=', len) && !memchr(s, ':', len)) {
-		perr(p, "expected 'key = value' or '[section]'");
-		return str;
-	}
-	memcpy(str, s, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
-	return str;
 }
 
 static int valid_hostname(const char *s)
@@ -412,12 +329,13 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 	return 0;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* A "key = value" line in the current section. */
+static void set_key(struct parse *p, const char *name, const char *value)
 {
-	struct parse *p = user;
+	const char *section = p->section;
 
 	if (!p->section_ok)
-		return 1;
+		return;
 	if (*section == '\0') {
 		char *where = sections_of(name);
 		if (where)
@@ -425,7 +343,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		else
 			perr(p, "key '%s' is outside any section", name);
 		free(where);
-		return 1;
+		return;
 	}
 	const struct config_key *k = key_find(section, name);
 	if (!k) {
@@ -438,22 +356,107 @@ static int handler(void *user, const char *section, const char *name, const char
 			perr(p, "unknown key '%s' in [%s]; known keys: %s", name, section, known);
 		free(known);
 		free(where);
-		return 1;
+		return;
 	}
 	size_t i = (size_t)(k - keys);
 	if (p->set_line[i]) {
 		perr(p, "duplicate key '%s' in [%s] (first set on line %d)",
 		     name, section, p->set_line[i]);
-		return 1;
+		return;
 	}
 	p->set_line[i] = p->line;
 	if (*value == '\0' && k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH &&
 	    k->kind != CONFIG_TEXT) {
 		perr(p, "empty value for '%s' in [%s]", name, section);
-		return 1;
+		return;
 	}
 	set_value(p, k, value);
-	return 1;
+}
+
+/* One line of the file, without its newline. The format is the usual INI:
+ * "[section]", "key = value" (or "key: value"), blank lines, and comments
+ * starting with '#' or ';'; a ';' at the start of a value or after a space
+ * starts a comment that runs to the end of the line. Spaces around names
+ * and values do not count. Lines may be of any length. */
+static void parse_line(struct parse *p, const char *s, size_t len)
+{
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	while (len > 0 && is_space(*s)) {
+		s++;
+		len--;
+	}
+	if (len == 0 || *s == '#' || *s == ';')
+		return;
+	if (*s == '[') {
+		const char *close = memchr(s, ']', len);
+		if (!close) {
+			perr(p, "missing ']' in section header");
+			p->section_ok = 0;
+			snprintf(p->section, sizeof(p->section), "?");
+			return;
+		}
+		const char *a = s + 1, *b = close;
+		while (a < b && is_space(*a))
+			a++;
+		while (b > a && is_space(b[-1]))
+			b--;
+		const char *rest = close + 1;
+		while (rest < s + len && is_space(*rest))
+			rest++;
+		if (rest < s + len && *rest != '#' && *rest != ';')
+			perr(p, "unexpected text after ']'");
+		size_t n = (size_t)(b - a);
+		char name[64];
+		if (n >= sizeof(name)) {
+			n = sizeof(name) - 1;
+			memcpy(name, a, n);
+			name[n] = '\0';
+			perr(p, "unknown section [%s...]", name);
+			p->section_ok = 0;
+		} else {
+			memcpy(name, a, n);
+			name[n] = '\0';
+			p->section_ok = section_known(name);
+			if (!p->section_ok) {
+				char *known = section_names();
+				perr(p, "unknown section [%s]; known sections: %s", name, known);
+				free(known);
+			}
+		}
+		snprintf(p->section, sizeof(p->section), "%s", name);
+		return;
+	}
+	const char *sep = s;
+	while (sep < s + len && *sep != '=' && *sep != ':')
+		sep++;
+	if (sep == s + len) {
+		perr(p, "expected 'key = value' or '[section]'");
+		return;
+	}
+	const char *ne = sep;
+	while (ne > s && is_space(ne[-1]))
+		ne--;
+	if (ne == s) {
+		perr(p, "expected 'key = value': no key before '%c'", *sep);
+		return;
+	}
+	const char *v = sep + 1, *e = s + len;
+	while (v < e && is_space(*v))
+		v++;
+	for (const char *q = v; q < e; q++) {
+		if (*q == ';' && (q == v || is_space(q[-1]))) {
+			e = q;
+			break;
+		}
+	}
+	while (e > v && is_space(e[-1]))
+		e--;
+	char *name = xstrndup(s, (size_t)(ne - s));
+	char *value = xstrndup(v, (size_t)(e - v));
+	set_key(p, name, value);
+	free(name);
+	free(value);
 }
 
 static void set_defaults(struct config *c)
@@ -496,46 +499,53 @@ int config_load(struct config *c, const char *path, int must_exist)
 		path = CONFIG_FILE;
 		must_exist = 0;
 	}
-	set_defaults(c);
 	size_t len;
 	char *text = read_file_quiet(path, &len);
 	if (!text) {
-		if (errno == ENOENT && !must_exist)
+		if (errno == ENOENT && !must_exist) {
+			set_defaults(c);
 			return 0;
+		}
 		warn("read '%s':", path);
-		config_free(c);
+		memset(c, 0, sizeof(*c));
 		return -1;
 	}
+	int rc = config_parse(c, text, len, path);
+	free(text);
+	return rc;
+}
+
+int config_parse(struct config *c, const char *text, size_t len, const char *file)
+{
+	set_defaults(c);
 	if (memchr(text, '\0', len)) {
-		warn("%s: not a text file (contains a NUL byte)", path);
-		free(text);
+		warn("%s: not a text file (contains a NUL byte)", file);
 		config_free(c);
 		return -1;
 	}
+	/* Lines are split up to a NUL: put one at LEN. */
+	char *copy = xstrndup(text, len);
 	free(c->dir);
-	c->path = xstrdup(path);
-	c->dir = file_dir(path);
+	c->path = xstrdup(file);
+	c->dir = file_dir(file);
 
 	struct parse *p = xcalloc(1, sizeof(*p));
-	p->file = path;
+	p->file = file;
 	p->dir = c->dir;
 	p->c = c;
-	p->text = text;
-	if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* UTF-8 byte order mark */
-		p->text += 3;
 	p->section_ok = 1;
-	int rc = ini_parse_stream(reader, p, handler, p);
-	if (rc == -2) {
-		warn("%s: out of memory while parsing", path);
-		p->errors++;
-	} else if (rc > 0 && p->errors == 0) {
-		/* The reader should have caught every malformed line. */
-		warn("%s:%d: syntax error", path, rc);
-		p->errors++;
+	const char *l = copy;
+	if (!strncmp(l, "\xEF\xBB\xBF", 3)) /* UTF-8 byte order mark */
+		l += 3;
+	while (*l) {
+		const char *end = strchrnul(l, '\n');
+		p->line++;
+		parse_line(p, l, (size_t)(end - l));
+		l = *end ? end + 1 : end;
 	}
 	int errors = p->errors;
 	free(p);
-	free(text);
+	free(copy);
 	if (errors) {
 		config_free(c);
 		return -1;

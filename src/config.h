@@ -66,6 +66,12 @@ const char *config_key_default(const struct config_key *k);
  * Returns 0, or -1 with C left empty (config_free is still safe). */
 int config_load(struct config *c, const char *path, int must_exist);
 
+/* Fill C from the LEN bytes of TEXT, the contents of the file FILE (named
+ * in messages; relative paths are resolved against its directory, which
+ * should exist). Reports like config_load. Returns 0, or -1 with C left
+ * empty. */
+int config_parse(struct config *c, const char *text, size_t len, const char *file);
+
 /* The effective configuration as INI text, every key present, in table
  * order; deterministic, so it can be hashed into step keys. Loading the
  * text again gives the same configuration. The caller frees it. */

@@ -80,7 +80,10 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 	struct argv a = {0};
 	char mem[32];
 
-	snprintf(mem, sizeof(mem), "%d", b->memory_mb > 0 ? b->memory_mb : QEMU_MEMORY_MB);
+	int mb = b->memory_mb > 0 ? b->memory_mb : QEMU_MEMORY_MB;
+	if (mb < b->arch->memory_mb)
+		mb = b->arch->memory_mb;
+	snprintf(mem, sizeof(mem), "%d", mb);
 	argv_add(&a, b->arch->qemu);
 	argv_add(&a, "-M");
 	argv_add(&a, b->arch->qemu_machine);

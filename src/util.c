@@ -13,6 +13,8 @@
 
 int verbose;
 
+static void vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void vwarn(const char *fmt, va_list ap)
 {
 	int e = errno;

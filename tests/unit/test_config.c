@@ -391,18 +391,13 @@ static void test_errors(void **state)
 static void test_more_errors(void **state)
 {
 	struct config c;
-	char longline[300];
-	memset(longline, 'x', sizeof(longline));
-	memcpy(longline, "cmdline = ", 10);
-	longline[sizeof(longline) - 1] = '\0';
 	char *text = xasprintf("arch = x86_64\n"
 			       "color = red\n"
 			       "[linux]\n"
-			       "%s\n"
+			       " = orphan value\n"
 			       "cmdline = a\tb\n"
 			       "[system]\n"
-			       "hostname = -dash\n",
-			       longline);
+			       "hostname = -dash\n");
 	put_file("more/m.conf", text);
 	free(text);
 	char *err = load_err(&c, "more/m.conf", -1);
@@ -410,7 +405,7 @@ static void test_more_errors(void **state)
 	char *want = xasprintf(
 		"mkdistro: %1$s:1: key 'arch' is outside any section; it belongs in [system]\n"
 		"mkdistro: %1$s:2: key 'color' is outside any section\n"
-		"mkdistro: %1$s:4: line too long (more than 198 characters)\n"
+		"mkdistro: %1$s:4: expected 'key = value': no key before '='\n"
 		"mkdistro: %1$s:5: bad cmdline in [linux]: control characters are not allowed\n"
 		"mkdistro: %1$s:7: bad hostname '-dash' in [system]: use 1 to 64 letters, digits, "
 		"'-' or '.', not starting with '-' or '.'\n",
@@ -431,6 +426,80 @@ static void test_more_errors(void **state)
 	free(want);
 	free(err);
 	free(p);
+}
+
+/* What config_describe writes loads again to the same configuration. */
+static void assert_reloads(const struct config *c, const char *file)
+{
+	struct config again;
+	char *d = config_describe(c);
+	assert_int_equal(config_parse(&again, d, strlen(d), file), 0);
+	char *d2 = config_describe(&again);
+	assert_string_equal(d2, d);
+	free(d);
+	free(d2);
+	config_free(&again);
+}
+
+/* Found by tests/fuzz (fuzz_config): "cmdline =; rd" gave the value
+ * "; rd", which config_describe wrote as "cmdline = ; rd", which loads as
+ * an empty cmdline; and lines longer than 198 characters (a long kernel
+ * command line, or a relative path made absolute by config_describe) could
+ * not be loaded at all. */
+static void test_comments_and_long_lines(void **state)
+{
+	static const struct { const char *line, *cmdline; } cases[] = {
+		{ "cmdline =; rd", "" },
+		{ "cmdline = ;rd", "" },
+		{ "cmdline = quiet ; a comment", "quiet" },
+		{ "cmdline = quiet\t;a comment", "quiet" },
+		{ "cmdline = a;b # not a comment", "a;b # not a comment" },
+		{ "cmdline: panic=1", "panic=1" },
+	};
+	char *file = tpath("cmt/mkdistro.conf");
+	put_dir("cmt");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		char *text = xasprintf("[linux]\n%s\n", cases[i].line);
+		capture();
+		int rc = config_parse(&c, text, strlen(text), file);
+		char *err = captured();
+		assert_int_equal(rc, 0);
+		assert_string_equal(err, "");
+		assert_string_equal(c.cmdline, cases[i].cmdline);
+		assert_reloads(&c, file);
+		config_free(&c);
+		free(err);
+		free(text);
+	}
+
+	struct buf long_cmdline = {0};
+	for (int i = 0; i < 300; i++)
+		buf_printf(&long_cmdline, "opt%d=%d ", i, i);
+	long_cmdline.s[--long_cmdline.len] = '\0';
+	struct buf rel = {0}; /* below cmt/, where the file is */
+	for (int i = 0; i < 20; i++)
+		buf_printf(&rel, "%sa-rather-long-directory-name-%d", i ? "/" : "", i);
+	buf_addstr(&rel, "/k.fragment");
+	char *frag = xasprintf("cmt/%s", rel.s);
+	put_file(frag, "CONFIG_X=y\n");
+	char *text = xasprintf("[linux]\ncmdline = %s\nfragment = %s\n", long_cmdline.s, rel.s);
+	struct config c;
+	capture();
+	int rc = config_parse(&c, text, strlen(text), file);
+	char *err = captured();
+	assert_int_equal(rc, 0);
+	assert_string_equal(err, "");
+	assert_string_equal(c.cmdline, long_cmdline.s);
+	assert_true(strlen(c.kernel_fragment) > 600);
+	assert_reloads(&c, file);
+	config_free(&c);
+	free(err);
+	free(text);
+	buf_free(&long_cmdline);
+	buf_free(&rel);
+	free(frag);
+	free(file);
 }
 
 static void test_memory_values(void **state)
@@ -501,6 +570,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_good_file, restore),
 		cmocka_unit_test_teardown(test_errors, restore),
 		cmocka_unit_test_teardown(test_more_errors, restore),
+		cmocka_unit_test_teardown(test_comments_and_long_lines, restore),
 		cmocka_unit_test_teardown(test_memory_values, restore),
 		cmocka_unit_test_teardown(test_keys_table, restore),
 	};

@@ -91,6 +91,21 @@ static void test_argv_other_machine(void **state)
 			       "-no-user-config|-display|none|-serial|stdio|-kernel|/o/vmlinuz");
 	free(s);
 	qemu_argv_free(argv);
+
+	/* A machine that takes no less than 256 MiB gets that much, more
+	 * only when asked. */
+	a.memory_mb = 256;
+	argv = qemu_argv(&b, 0);
+	s = join_argv(argv);
+	assert_non_null(strstr(s, "|-m|256|"));
+	free(s);
+	qemu_argv_free(argv);
+	b.memory_mb = 512;
+	argv = qemu_argv(&b, 0);
+	s = join_argv(argv);
+	assert_non_null(strstr(s, "|-m|512|"));
+	free(s);
+	qemu_argv_free(argv);
 }
 
 static void test_script(void **state)
