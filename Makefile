@@ -100,27 +100,20 @@ obj-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h obj-fuzz/libmkdistro.a $(
 
 fuzz-build: $(FUZZBIN)
 
-# One worker per target, one after another: a single core. A target that
-# crashes stops `make fuzz` with the input saved under $(FUZZ_SCRATCH)/crashes.
+# Each target for FUZZ_SECONDS, one after another with one worker (a
+# single core); a crash stops it (see tests/fuzz/fuzz.sh).
 fuzz: $(FUZZBIN)
-	@mkdir -p $(FUZZ_SCRATCH)/crashes
-	@for t in $(FUZZ_NAMES); do \
-		mkdir -p $(FUZZ_SCRATCH)/$$t; \
-		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-		obj-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-			-artifact_prefix=$(FUZZ_SCRATCH)/crashes/$$t- \
-			$(FUZZ_SCRATCH)/$$t tests/fuzz/corpus/$$t 2>&1 | \
-			grep -v -e '^#[0-9]' -e '^INFO: ' -e '^MS: '; \
-		[ -z "$$(ls $(FUZZ_SCRATCH)/crashes | grep "^$$t-")" ] || \
-			{ echo "fuzz $$t: crash saved in $(FUZZ_SCRATCH)/crashes"; exit 1; }; \
-	done
+	@sh tests/fuzz/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_SCRATCH) $(FUZZ_NAMES)
 
 # Keep what fuzzing found: the inputs of $(FUZZ_SCRATCH)/NAME that add
-# coverage are copied into the committed corpus tests/fuzz/corpus/NAME.
+# coverage are copied into the committed corpus tests/fuzz/corpus/NAME
+# (review them, then commit).
 fuzz-merge: $(FUZZBIN)
 	@for t in $(FUZZ_NAMES); do \
 		[ -d $(FUZZ_SCRATCH)/$$t ] || continue; \
-		obj-fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ_SCRATCH)/$$t 2>&1 | grep '^MERGE-OUTER: [0-9]* new files'; \
+		printf 'fuzz %s: ' $$t; \
+		obj-fuzz/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t $(FUZZ_SCRATCH)/$$t 2>&1 | \
+			sed -n 's/^MERGE-OUTER: \([0-9]*\) new files.*/\1 inputs added to tests\/fuzz\/corpus\/'$$t'/p'; \
 	done
 
 # The committed corpora only, no new fuzzing: the harnesses still build

@@ -13,8 +13,9 @@
 set -eu
 
 PKGS="gcc make pkg-config ca-certificates libcurl4-openssl-dev libarchive-dev
-libinih-dev libssl-dev libcmocka-dev flex bison bc libelf-dev rsync cpio perl
-xz-utils bzip2 gzip lz4 zstd python3 qemu-system-x86 libncurses-dev procps $*"
+libssl-dev libcmocka-dev flex bison bc libelf-dev rsync cpio perl
+xz-utils bzip2 gzip lz4 zstd python3 qemu-system-x86 libncurses-dev procps
+clang libclang-rt-14-dev $*"
 
 SRC_LIST=/etc/apt/sources.list.d/mkdistro-deb-src.sources
 

@@ -478,6 +478,8 @@ int cpio_finish(struct cpio *c)
 {
 	int rc = -1;
 
+	/* An owner set for an entry that never came is not the trailer's. */
+	c->uid = c->gid = 0;
 	if (c->broken)
 		warn("cpio: archive is broken by an earlier error");
 	else if (header(c, "TRAILER!!!", 0, 0, 1, 0, 0, 0) == 0 && pad_to(c, 512) == 0 &&
@@ -768,7 +770,8 @@ int cpio_write_tree(int fd, const char *rootdir, long long mtime,
 		p->name = xstrdup(name);
 		p->extra = &extra[i];
 	}
-	qsort(it.v, it.n, sizeof(*it.v), item_cmp);
+	if (it.n)
+		qsort(it.v, it.n, sizeof(*it.v), item_cmp);
 	for (size_t i = 0; i + 1 < it.n; i++) {
 		if (strcmp(it.v[i].name, it.v[i + 1].name) != 0)
 			continue;

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Run the tests and end with one line "N passed, N failed".
-#   tests/run.sh          unit tests, then end-to-end tests
+#   tests/run.sh          unit tests, fuzz targets, then end-to-end tests
 #   tests/run.sh unit     unit tests only
+#   tests/run.sh fuzz     fuzz targets over their committed corpora only
 #   tests/run.sh e2e      end-to-end tests only
 # Unit tests are cmocka programs built with ASan/UBSan (obj-san/test_*).
+# Fuzz targets (obj-fuzz/fuzz_*, built by `make fuzz-build`) run each input
+# of tests/fuzz/corpus/NAME once, no new fuzzing: one check per target.
 # End-to-end tests are tests/e2e/*.sh; each prints "ok - NAME" or
 # "not ok - NAME" per check (TAP style) and exits non-zero on failure.
 set -u
@@ -33,6 +36,30 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 			failed="$failed ${t#obj-san/}"
 		fi
 		echo "unit $(basename "$t"): $p passed, $f failed"
+	done
+fi
+
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+	for c in tests/fuzz/corpus/*/; do
+		name=$(basename "$c")
+		bin=obj-fuzz/fuzz_$name
+		n=$(ls "$c" | wc -l)
+		if [ ! -x "$bin" ]; then
+			echo "not ok - fuzz $name: $bin is not built (make fuzz-build; needs clang)"
+			fail=$((fail + 1))
+			failed="$failed fuzz-$name"
+			continue
+		fi
+		out=$("$bin" "$c"* 2>&1)
+		if [ $? -eq 0 ]; then
+			echo "ok - fuzz $name: $n corpus inputs"
+			pass=$((pass + 1))
+		else
+			printf '%s\n' "$out" | grep -v '^INFO: ' | tail -40
+			echo "not ok - fuzz $name: a corpus input fails (see above)"
+			fail=$((fail + 1))
+			failed="$failed fuzz-$name"
+		fi
 	done
 fi
 

@@ -570,6 +570,34 @@ static void test_low_level_limits(void **state)
 	free(out);
 }
 
+/* Found by tests/fuzz (fuzz_cpio): an owner set for an entry that never
+ * came went to the trailer, and one wider than 32 bits made cpio_finish
+ * fail, leaving an archive without its end. */
+static void test_owner_not_for_trailer(void **state)
+{
+	struct fx *f = *state;
+
+	for (int wide = 0; wide < 2; wide++) {
+		int fd;
+		char *out;
+		struct cpio *c = open_low(f, "owner.cpio", MTIME, &fd, &out);
+		assert_int_equal(cpio_add_dir(c, "d", 0755), 0);
+		cpio_set_owner(c, wide ? 1UL << 32 : 1000, 100);
+		assert_int_equal(cpio_finish(c), 0);
+		close(fd);
+		size_t len, n;
+		unsigned char *buf = (unsigned char *)read_file(out, &len);
+		free(parse_raw(buf, len, &n));
+		assert_int_equal(n, 1);
+		const unsigned char *t = memmem(buf, len, "TRAILER!!!", 11);
+		assert_non_null(t);
+		assert_int_equal(hex8(t - 110 + 6 + F_UID * 8), 0);
+		assert_int_equal(hex8(t - 110 + 6 + F_GID * 8), 0);
+		free(buf);
+		free(out);
+	}
+}
+
 static unsigned long mtime_written(const struct fx *f, long long mtime)
 {
 	int fd;
@@ -627,6 +655,29 @@ static int write_tree_to(const struct fx *f, const struct cpio_entry *extra, siz
 	close(fd);
 	free(out);
 	return rc;
+}
+
+/* Found by tests/fuzz (fuzz_devlist): an empty tree without extra entries
+ * passed a null array to qsort (undefined behaviour). It is an archive
+ * with nothing but the trailer. */
+static void test_empty_tree(void **state)
+{
+	struct fx *f = *state;
+	char *empty = pathf(f, "empty-root");
+	mkd(empty, 0755);
+	char *out = pathf(f, "empty.cpio");
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(cpio_write_tree(fd, empty, MTIME, NULL, 0), 0);
+	close(fd);
+	size_t len, n;
+	unsigned char *buf = (unsigned char *)read_file(out, &len);
+	free(parse_raw(buf, len, &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(len, 512);
+	free(buf);
+	free(out);
+	free(empty);
 }
 
 static void test_tree_errors(void **state)
@@ -727,8 +778,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gnu_cpio_reads_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_level_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_not_for_trailer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtime_clamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_changed_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hardlink_leaving_tree, setup, teardown),
 	};
