@@ -82,7 +82,7 @@ obj/guest_suite.o: obj/guest_suite.c $(HDR)
 obj-san/guest_suite.o: obj/guest_suite.c $(HDR) | obj-san
 	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -c -o $@ $<
 
-obj-san/test_%: tests/unit/test_%.c $(SANOBJ) $(HDR) tests/unit/testutil.h
+obj-san/test_%: tests/unit/test_%.c $(SANOBJ) $(HDR) $(wildcard tests/unit/*.h)
 	$(CC) $(ALL_CFLAGS) -Werror $(SAN) -Isrc -o $@ $< $(SANOBJ) $(LDLIBS) -lcmocka
 
 obj-fuzz/%.o: src/%.c $(HDR) | obj-fuzz

@@ -136,6 +136,10 @@ static const struct arch arches[] = {
 		.kconfig = "CONFIG_PPC64=y\n"
 			   "CONFIG_CPU_LITTLE_ENDIAN=y\n"
 			   "CONFIG_PPC_PSERIES=y\n"
+			   /* prom_init: how the kernel takes over from the
+			    * firmware's client interface; without it nothing
+			    * is ever printed. */
+			   "CONFIG_PPC_OF_BOOT_TRAMPOLINE=y\n"
 			   "CONFIG_ALTIVEC=y\n"
 			   "CONFIG_VSX=y\n"
 			   "CONFIG_HVC_CONSOLE=y\n",

@@ -57,6 +57,19 @@ const char *compress_suffix(const char *method)
 	return m ? m->suffix : NULL;
 }
 
+/* Report A's error while writing OUT. For a failed write libarchive says
+ * "Write error" and keeps the reason (a full disk: ENOSPC) in its errno. */
+static void archive_warn(struct archive *a, const char *out, const char *method)
+{
+	const char *what = archive_error_string(a) ? archive_error_string(a) : "libarchive error";
+	int e = archive_errno(a);
+
+	if (e > 0 && !strstr(what, strerror(e)))
+		warn("compress '%s' with %s: %s: %s", out, method, what, strerror(e));
+	else
+		warn("compress '%s' with %s: %s", out, method, what);
+}
+
 /* gzip, zstd and none: libarchive's filters over the raw format. */
 static int via_libarchive(const char *in, const char *out, int outfd, const char *method)
 {
@@ -120,8 +133,7 @@ static int via_libarchive(const char *in, const char *out, int outfd, const char
 	rc = 0;
 	goto out;
 fail:
-	warn("compress '%s' with %s: %s", out, method,
-	     archive_error_string(a) ? archive_error_string(a) : "libarchive error");
+	archive_warn(a, out, method);
 out:
 	archive_entry_free(e);
 	archive_write_free(a);
@@ -136,7 +148,7 @@ static char *file_arg(const char *path)
 }
 
 /* lz4: the tool writes straight to our temporary file. */
-static int via_lz4(const char *in, const char *tmp)
+static int via_lz4(const char *in, const char *out, const char *tmp)
 {
 	char *inarg = file_arg(in), *tmparg = file_arg(tmp);
 	/* -l: legacy frame; -f: the temporary file already exists. */
@@ -146,7 +158,7 @@ static int via_lz4(const char *in, const char *tmp)
 	int st = proc_run(argv, NULL, NULL, NULL);
 	if (st != 0) {
 		if (st > 0)
-			warn("compress '%s': lz4 exited with status %d", in, st);
+			warn("compress '%s' with lz4: lz4 exited with status %d", out, st);
 		rc = -1;
 	}
 	free(inarg);
@@ -188,7 +200,7 @@ static int via_xz(const char *in, const char *out, const char *tmp)
 	free(linkarg);
 	if (st != 0) {
 		if (st > 0)
-			warn("compress '%s': xz exited with status %d", in, st);
+			warn("compress '%s' with xz: xz exited with status %d", out, st);
 		goto out;
 	}
 	if (rename(xzout, tmp) < 0) {
@@ -268,7 +280,7 @@ int compress_file(const char *in, const char *out, const char *method)
 	if (strcmp(m->name, "xz") == 0)
 		rc = via_xz(in, out, tmp);
 	else if (strcmp(m->name, "lz4") == 0)
-		rc = via_lz4(in, tmp);
+		rc = via_lz4(in, out, tmp);
 	else
 		rc = via_libarchive(in, out, fd, m->name);
 	if (close(fd) < 0 && rc == 0) {

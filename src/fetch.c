@@ -208,6 +208,7 @@ static int check_cached(const char *path, const struct origin *o, struct buf *lo
 
 struct download {
 	int fd;
+	const char *part; /* the file FD writes, for messages */
 	struct hasher *hasher;
 	long long got;
 	long long limit;
@@ -278,7 +279,7 @@ static char *curl_reason(CURL *c, CURLcode rc, const struct download *d, const c
 	if (d->too_big)
 		return xasprintf("larger than the expected %lld bytes", d->limit);
 	if (d->write_errno)
-		return xasprintf("cannot write to the cache: %s", strerror(d->write_errno));
+		return xasprintf("cannot write '%s': %s", d->part, strerror(d->write_errno));
 	if (rc == CURLE_HTTP_RETURNED_ERROR &&
 	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code)
 		return xasprintf("HTTP %ld", code);
@@ -314,25 +315,28 @@ static int verify_download(const char *file, const char *where, const struct ori
 }
 
 /* 1 when the file is now in the cache under its final name, 0 when this
- * origin failed (recorded in LOG). */
+ * origin failed (recorded in LOG), -1 when the cache could not take the
+ * file (also recorded; *WERR gets the errno): a full disk is full for
+ * every origin. */
 static int fetch_url(const char *path, const char *cachedir, const struct origin *o,
-		     struct buf *log)
+		     struct buf *log, int *werr)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char got[SHA256_HEX_LEN + 1];
 	char *name = xasprintf(".%s.part.%ld", o->file, (long)getpid());
 	char *part = path_join(cachedir, name);
-	struct download d = { .limit = o->size, .file = o->file };
+	struct download d = { .limit = o->size, .file = o->file, .part = part };
 	int ok = 0;
 
 	free(name);
 	d.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (d.fd < 0) {
+		*werr = errno;
 		char *why = xasprintf("cannot create '%s': %s", part, strerror(errno));
 		note(log, o, why);
 		free(why);
 		free(part);
-		return 0;
+		return -1;
 	}
 	fprintf(stderr, "fetch: %s from %s\n", o->file, o->url);
 	curl_init_once();
@@ -375,12 +379,26 @@ static int fetch_url(const char *path, const char *cachedir, const struct origin
 		note(log, o, why);
 		free(why);
 		close(d.fd);
+		if (d.write_errno) {
+			*werr = d.write_errno;
+			ok = -1;
+		}
 		goto out;
 	}
-	if (fsync(d.fd) < 0 || close(d.fd) < 0) {
-		char *why = xasprintf("cannot write '%s': %s", part, strerror(errno));
+	/* Where space runs out only when the data reaches the disk, fsync or
+	 * close says so. */
+	int synced = fsync(d.fd);
+	int e = errno;
+	if (close(d.fd) < 0 && synced == 0) {
+		synced = -1;
+		e = errno;
+	}
+	if (synced < 0) {
+		*werr = e;
+		char *why = xasprintf("cannot write '%s': %s", part, strerror(e));
 		note(log, o, why);
 		free(why);
+		ok = -1;
 		goto out;
 	}
 	if (verify_download(o->file, o->url, o, got, d.got, log) < 0)
@@ -393,7 +411,7 @@ static int fetch_url(const char *path, const char *cachedir, const struct origin
 	}
 	ok = 1;
 out:
-	if (!ok)
+	if (ok != 1)
 		unlink(part);
 	curl_easy_cleanup(c);
 	free(part);
@@ -492,15 +510,24 @@ static int fetch_apt(const char *path, const char *cachedir, const struct origin
 	return ok;
 }
 
+/* CACHE_ERRNO: why the cache could not take a download, or 0. */
 static void fail_summary(const struct source *src, const char *cachedir, int offline,
-			 struct buf *log)
+			 struct buf *log, int cache_errno)
 {
 	struct buf msg = {0};
 
 	buf_printf(&msg, "fetch '%s %s': no good copy of the source%s:\n%s",
 		   src->name, src->version, offline ? " (offline, cache only)" : "",
 		   log->s ? log->s : "");
-	if (offline)
+	if (cache_errno == ENOSPC || cache_errno == EDQUOT)
+		buf_printf(&msg, "The cache '%s' is full (%s): free space there, or set "
+				 "XDG_CACHE_HOME to a directory on a disk with room, and run again; or put",
+			   cachedir, strerror(cache_errno));
+	else if (cache_errno)
+		buf_printf(&msg, "The cache '%s' cannot be written (%s): fix that, or set "
+				 "XDG_CACHE_HOME to another directory, and run again; or put",
+			   cachedir, strerror(cache_errno));
+	else if (offline)
 		buf_addstr(&msg, "Run without offline mode to download it, or put");
 	else
 		buf_addstr(&msg, "Check the network connection (and proxy settings) and apt's "
@@ -525,6 +552,7 @@ char *fetch_source(const struct source *src, const char *cachedir, int offline)
 	char *paths[MAX_ORIGINS] = {0};
 	char *found = NULL;
 	size_t n = src->norigins;
+	int cache_errno = 0;
 
 	if (n == 0 || n > MAX_ORIGINS) {
 		warn("fetch '%s %s': the catalog entry has %zu origins", src->name, src->version, n);
@@ -561,7 +589,7 @@ char *fetch_source(const struct source *src, const char *cachedir, int offline)
 		fprintf(stderr, "fetch: %s found in the cache\n", found);
 	if (!found && offline)
 		buf_addstr(&log, "  network: not used (offline)\n");
-	for (size_t i = 0; i < n && !found && !offline; i++) {
+	for (size_t i = 0; i < n && !found && !offline && !cache_errno; i++) {
 		const struct origin *o = &src->origins[i];
 		int lk = lock_file(cachedir, o->file);
 		if (lk < 0) {
@@ -572,7 +600,7 @@ char *fetch_source(const struct source *src, const char *cachedir, int offline)
 		int r = check_cached(paths[i], o, &log);
 		if (r == 0) {
 			remove_stale(cachedir, o->file);
-			r = o->kind == ORIGIN_URL ? fetch_url(paths[i], cachedir, o, &log)
+			r = o->kind == ORIGIN_URL ? fetch_url(paths[i], cachedir, o, &log, &cache_errno)
 						  : fetch_apt(paths[i], cachedir, o, &log);
 		}
 		close(lk);
@@ -580,7 +608,7 @@ char *fetch_source(const struct source *src, const char *cachedir, int offline)
 			found = paths[i];
 	}
 	if (!found)
-		fail_summary(src, cachedir, offline, &log);
+		fail_summary(src, cachedir, offline, &log, cache_errno);
 	for (size_t i = 0; i < n; i++)
 		if (paths[i] != found)
 			free(paths[i]);

@@ -207,19 +207,22 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		warn("write '%s':", tmp);
+		warn("write '%s':", path);
 		free(tmp);
 		return -1;
 	}
+	/* Messages name PATH, the file the user knows; the temporary one is
+	 * removed. Where space runs out only when the data reaches the disk,
+	 * fsync or close is what fails. */
 	if (write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		warn("write '%s':", tmp);
+		warn("write '%s':", path);
 		close(fd);
 		unlink(tmp);
 		free(tmp);
 		return -1;
 	}
 	if (close(fd) < 0) {
-		warn("close '%s':", tmp);
+		warn("write '%s':", path);
 		unlink(tmp);
 		free(tmp);
 		return -1;
@@ -368,7 +371,7 @@ int copy_file(const char *from, const char *to)
 	char *tmp = xasprintf("%s.tmp.%ld", to, (long)getpid());
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0) {
-		warn("copy to '%s':", tmp);
+		warn("copy to '%s':", to);
 		close(in);
 		free(tmp);
 		return -1;
@@ -386,18 +389,18 @@ int copy_file(const char *from, const char *to)
 		if (n == 0)
 			break;
 		if (write_all(out, chunk, (size_t)n) < 0) {
-			warn("write '%s':", tmp);
+			warn("copy to '%s':", to);
 			rc = -1;
 			break;
 		}
 	}
 	close(in);
 	if (rc == 0 && fchmod(out, st.st_mode & 07777) < 0) {
-		warn("chmod '%s':", tmp);
+		warn("chmod '%s':", to);
 		rc = -1;
 	}
 	if (close(out) < 0 && rc == 0) {
-		warn("close '%s':", tmp);
+		warn("copy to '%s':", to);
 		rc = -1;
 	}
 	if (rc == 0 && rename(tmp, to) < 0) {

@@ -42,7 +42,9 @@ void buf_free(struct buf *b);
 char *buf_steal(struct buf *b);
 
 /* Write DATA to PATH atomically: temporary file in the same directory,
- * fsync, rename. Returns 0, or -1 after warn() (no file left behind). */
+ * fsync, rename. Returns 0, or -1 after warn() naming PATH (a full disk:
+ * "write 'PATH': No space left on device"); then no temporary file is
+ * left behind and an existing PATH is untouched. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Read a whole file into new NUL-terminated memory; *LEN (if not NULL)
  * gets its length. Returns NULL after warn(). */
@@ -54,7 +56,9 @@ int mkdir_p(const char *path, mode_t mode);
 /* rm -rf without following symlinks. Returns 0 (also if PATH is missing),
  * or -1 after warn(). */
 int rm_rf(const char *path);
-/* Copy a regular file with its mode bits. Returns 0, or -1 after warn(). */
+/* Copy a regular file with its mode bits, through a temporary file beside
+ * TO. Returns 0, or -1 after warn() naming the file (then no temporary file
+ * is left and an existing TO is untouched). */
 int copy_file(const char *from, const char *to);
 /* Copy the tree FROM into TO (created if missing): directories, regular
  * files with their mode bits, symlinks as links. Entries of TO with the same

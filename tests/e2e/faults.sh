@@ -147,12 +147,6 @@ check "kill -9: QEMU was running under mkdistro" [ -n "$q" ]
 sleep 1
 kill -9 $mpid
 wait $mpid 2>/dev/null
-# Gone, or a zombie nobody has reaped yet: no longer running.
-alive() {
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$state" ] && [ "$state" != Z ]
-}
 i=0
 while [ -n "$q" ] && [ $i -lt 50 ] && alive "$q"; do sleep 0.1; i=$((i + 1)); done
 if [ -n "$q" ] && alive "$q"; then

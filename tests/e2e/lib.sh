@@ -4,7 +4,8 @@
 # script that stopped early from one that finished.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-MKDISTRO="$ROOT/mkdistro"
+# MKDISTRO_BIN: another mkdistro binary to test (default: the one built here).
+MKDISTRO=${MKDISTRO_BIN:-"$ROOT/mkdistro"}
 failures=0
 # One directory per test script, removed at its end; tmpdir() makes
 # directories inside it (it runs in a subshell, so it cannot record them).
@@ -46,4 +47,25 @@ expect_eq() {
 run_out() {
 	out=$("$@" 2>&1)
 	status=$?
+}
+
+# alive PID: the process is running (gone, or a zombie nobody has reaped
+# yet, is not).
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# descendants PID: the processes below PID (children, theirs...), one pid
+# per line.
+descendants() {
+	ps -eo pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			n = 1; q[1] = root
+			for (i = 1; i <= n; i++)
+				for (p in parent)
+					if (parent[p] == q[i]) { q[++n] = p; print p }
+		}'
 }

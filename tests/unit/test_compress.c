@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "compress.h"
+#include "testutil.h"
+#include "tinyfs.h"
 #include "util.h"
 
 struct fx {
@@ -272,6 +274,94 @@ static void test_replaces_and_fails_cleanly(void **state)
 	free(dec);
 }
 
+struct full {
+	const struct fx *f;
+	const char *dir; /* 64 KiB file system */
+};
+
+/* In the child of tinyfs_run: every method fails on the full disk, the
+ * earlier output stays, no temporary file is left. */
+static int compress_into_full(void *arg)
+{
+	const struct full *fu = arg;
+	static const char *const methods[] = { "gzip", "zstd", "none", "xz", "lz4" };
+	char *out = path_join(fu->dir, "initrd.img");
+	int rc = 0;
+	if (write_file_atomic(out, "old", 3, 0644) < 0)
+		rc = 1;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !rc; i++) {
+		if (i >= 3 && !have_program(methods[i]))
+			continue;
+		fprintf(stderr, "== %s\n", methods[i]);
+		if (compress_file(fu->f->in, out, methods[i]) != -1) {
+			fprintf(stderr, "test: %s succeeded on a full disk\n", methods[i]);
+			rc = 2;
+		}
+	}
+	char *text = read_file(out, NULL);
+	if (!rc && (!text || strcmp(text, "old"))) {
+		fprintf(stderr, "test: the earlier output changed\n");
+		rc = 3;
+	}
+	free(text);
+	DIR *d = opendir(fu->dir);
+	struct dirent *de;
+	while (!rc && d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, "initrd.img")) {
+			fprintf(stderr, "test: left behind: '%s'\n", de->d_name);
+			rc = 4;
+		}
+	}
+	if (d)
+		closedir(d);
+	free(out);
+	return rc;
+}
+
+/* Disk full (ENOSPC) while writing the output: each method fails with
+ * "No space left on device" and the output's name, and leaves nothing. */
+static void test_disk_full(void **state)
+{
+	struct fx *f = *state;
+	char *small = pathf(f, "small");
+	assert_int_equal(mkdir(small, 0755), 0);
+	struct full fu = { f, small };
+	struct capture c;
+	capture_start(&c, 2);
+	int rc = tinyfs_run(small, 64, compress_into_full, &fu);
+	char *err = capture_end(&c);
+	if (rc < 0) {
+		fputs(err, stderr);
+		free(err);
+		free(small);
+		skip();
+	}
+	if (rc != 0)
+		fputs(err, stderr);
+	assert_int_equal(rc, 0);
+	/* The libarchive methods say it in mkdistro's words. */
+	char *out = xasprintf("%s/initrd.img", small);
+	static const char *const lib[] = { "gzip", "zstd", "none" };
+	for (size_t i = 0; i < 3; i++) {
+		char *want = xasprintf("== %s\nmkdistro: compress '%s' with %s: Write error: "
+				       "No space left on device\n", lib[i], out, lib[i]);
+		if (!strstr(err, want))
+			fail_msg("expected:\n%s\nin:\n%s", want, err);
+		free(want);
+	}
+	/* The tools say it in theirs, and mkdistro names the output. */
+	if (have_program("xz")) {
+		char *want = xasprintf("No space left on device\nmkdistro: compress '%s' with xz: "
+				       "xz exited with status 1\n", out);
+		assert_non_null(strstr(err, want));
+		free(want);
+	}
+	free(out);
+	free(err);
+	free(small);
+}
+
 static void test_tables(void **state)
 {
 	assert_true(compress_known(NULL));
@@ -304,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zstd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaces_and_fails_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 		cmocka_unit_test(test_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 
 #include "fetch.h"
 #include "hash.h"
+#include "tinyfs.h"
 #include "util.h"
 
 extern char **environ;
@@ -702,6 +703,66 @@ static void test_malformed_entry(void **state)
 	free(err);
 }
 
+/* In the child of tinyfs_run, with the cache on a 64 KiB file system:
+ * the 300 KiB download must fail and leave nothing but its lock file. */
+static int fetch_into_full_cache(void *arg)
+{
+	const struct source *s = arg;
+	char *p = fetch_source(s, cache, 0);
+	if (p) {
+		fprintf(stderr, "test: fetch_source succeeded on a full disk: '%s'\n", p);
+		return 1;
+	}
+	DIR *d = opendir(cache);
+	struct dirent *de;
+	int left = 0;
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, ".good.bin.lock")) {
+			fprintf(stderr, "test: left in the cache: '%s'\n", de->d_name);
+			left = 1;
+		}
+	}
+	if (d)
+		closedir(d);
+	return d ? left * 2 : 3;
+}
+
+/* Disk full (ENOSPC) while downloading: an error that names the file and
+ * says what to do, no file in the cache, no temporary file, no other
+ * origin tried (the disk is as full for it). */
+static void test_disk_full(void **state)
+{
+	struct source s = new_source();
+	add_url(&s, port, "/good.bin", "good.bin", good_sha, (long long)good_len);
+	add_url(&s, port, "/redirect/good.bin", "good.bin", good_sha, (long long)good_len);
+	int before = count_requests("/redirect/good.bin");
+	assert_int_equal(mkdir_p(cache, 0755), 0);
+
+	capture_begin();
+	int rc = tinyfs_run(cache, 64, fetch_into_full_cache, &s);
+	char *err = capture_end();
+	if (rc < 0) {
+		fputs(err, stderr);
+		free(err);
+		skip();
+	}
+	if (rc != 0)
+		fprintf(stderr, "%s", err);
+	assert_int_equal(rc, 0);
+	char *part = xasprintf("cannot write '%s/.good.bin.part.", cache);
+	assert_non_null(strstr(err, part));
+	assert_non_null(strstr(err, "': No space left on device"));
+	char *full = xasprintf("The cache '%s' is full (No space left on device): free space there, "
+			       "or set XDG_CACHE_HOME", cache);
+	assert_non_null(strstr(err, full));
+	assert_null(strstr(err, "Check the network"));
+	assert_int_equal(count_requests("/redirect/good.bin"), before);
+	free(full);
+	free(part);
+	free(err);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
 int main(void)
@@ -723,6 +784,7 @@ int main(void)
 		T(test_fake_apt),
 		T(test_concurrent_fetch),
 		T(test_malformed_entry),
+		T(test_disk_full),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

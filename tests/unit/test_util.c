@@ -20,6 +20,7 @@
 
 #include "util.h"
 #include "testutil.h"
+#include "tinyfs.h"
 
 /* The uid/gid the unreadable-directory test drops to when run as root:
  * permissions do not stop root, so the test would prove nothing. */
@@ -633,6 +634,105 @@ static void test_copy_file(void **state)
 	free(c);
 }
 
+/* In the child of tinyfs_run, DIR is a 64 KiB file system. */
+struct full {
+	const char *dir;  /* the small file system */
+	const char *big;  /* a 200 KiB file outside it */
+	const char *data; /* its content */
+	size_t len;
+};
+
+/* Nothing but the names in WANT (space-separated) in DIR; 0 or 1. */
+static int only(const char *dir, const char *want)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int bad = !d;
+	while (d && (de = readdir(d))) {
+		char *w = xasprintf(" %s ", want);
+		char *n = xasprintf(" %s ", de->d_name);
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && !strstr(w, n)) {
+			fprintf(stderr, "test: left in '%s': '%s'\n", dir, de->d_name);
+			bad = 1;
+		}
+		free(w);
+		free(n);
+	}
+	if (d)
+		closedir(d);
+	return bad;
+}
+
+static int write_into_full(void *arg)
+{
+	const struct full *fu = arg;
+	char *keep = path_join(fu->dir, "keep");
+	char *copy = path_join(fu->dir, "copy");
+	int rc = 0;
+	if (write_file_atomic(keep, "old", 3, 0644) != 0) {
+		fprintf(stderr, "test: a small file does not fit\n");
+		rc = 1;
+	} else if (write_file_atomic(keep, fu->data, fu->len, 0644) != -1) {
+		fprintf(stderr, "test: write_file_atomic succeeded on a full disk\n");
+		rc = 2;
+	} else if (copy_file(fu->big, copy) != -1) {
+		fprintf(stderr, "test: copy_file succeeded on a full disk\n");
+		rc = 3;
+	} else {
+		char *text = read_file(keep, NULL);
+		if (!text || strcmp(text, "old")) {
+			fprintf(stderr, "test: the earlier file changed\n");
+			rc = 4;
+		}
+		free(text);
+		if (only(fu->dir, "keep"))
+			rc = 5;
+	}
+	free(keep);
+	free(copy);
+	return rc;
+}
+
+/* Disk full (ENOSPC): an error naming the file the caller asked for, no
+ * temporary file left, an earlier file of that name untouched. */
+static void test_disk_full(void **state)
+{
+	struct fx *f = *state;
+	char *small = pathf(f, "small");
+	char *big = pathf(f, "big");
+	size_t len = 200 * 1024;
+	char *data = xmalloc(len);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)(i * 131 % 251);
+	assert_int_equal(mkdir(small, 0755), 0);
+	assert_int_equal(write_file_atomic(big, data, len, 0644), 0);
+	struct full fu = { small, big, data, len };
+
+	struct capture c;
+	capture_start(&c, 2);
+	int rc = tinyfs_run(small, 64, write_into_full, &fu);
+	char *err = capture_end(&c);
+	free(data);
+	if (rc < 0) {
+		fputs(err, stderr);
+		free(err);
+		free(small);
+		free(big);
+		skip();
+	}
+	if (rc != 0)
+		fputs(err, stderr);
+	assert_int_equal(rc, 0);
+	char *want = xasprintf("mkdistro: write '%s/keep': No space left on device\n"
+			       "mkdistro: copy to '%s/copy': No space left on device\n",
+			       small, small);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	free(small);
+	free(big);
+}
+
 static void test_copy_tree(void **state)
 {
 	struct fx *f = *state;
@@ -910,6 +1010,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_rf_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_have_program, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_exists, setup, teardown),
 		cmocka_unit_test(test_warn_format),
