@@ -257,6 +257,7 @@ static const struct arch arches[] = {
 			   /* tinyconfig (no MMU) chose ColdFire: both y, the
 			    * later line would win. */
 			   "CONFIG_COLDFIRE=n\n"
+			   "CONFIG_TMPFS=y\n" /* SHMEM is selected here too (see arm) */
 			   "CONFIG_VIRT=y\n"
 			   "CONFIG_GOLDFISH_TTY=y\n",
 		.abi_needs = { ARCH_NEED_TIME32 },
