@@ -51,6 +51,15 @@ static inline void fuzz_loud(void)
 	fuzz_saved_stderr = -1;
 }
 
+/* The run's scratch directory (see fuzz_tmpdir). */
+static char *fuzz_dir;
+
+static void fuzz_cleanup(void)
+{
+	if (fuzz_dir)
+		rm_rf(fuzz_dir);
+}
+
 static void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* A property of the code under test does not hold: say which, and abort. */
@@ -58,6 +67,7 @@ static void fuzz_fail(const char *fmt, ...)
 {
 	va_list ap;
 	fuzz_loud();
+	fuzz_cleanup();
 	fputs("fuzz: property broken: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -66,7 +76,7 @@ static void fuzz_fail(const char *fmt, ...)
 	abort();
 }
 
-/* A fresh directory for the whole run (the caller removes it at exit):
+/* A fresh directory for the whole run, removed at exit and by fuzz_fail:
  * new memory. In $TMPDIR, else in /dev/shm when there is one: the code
  * under test syncs what it writes, which is free only in memory. */
 static inline char *fuzz_tmpdir(const char *what)
@@ -79,6 +89,8 @@ static inline char *fuzz_tmpdir(const char *what)
 		perror("fuzz: mkdtemp");
 		abort();
 	}
+	fuzz_dir = tmpl;
+	atexit(fuzz_cleanup);
 	return tmpl;
 }
 

@@ -14,11 +14,6 @@
 static char *dir;  /* what relative paths in the input resolve against */
 static char *file; /* the configuration's name: DIR/mkdistro.conf */
 
-static void cleanup(void)
-{
-	rm_rf(dir);
-}
-
 static void setup(void)
 {
 	dir = fuzz_tmpdir("config");
@@ -35,7 +30,6 @@ static void setup(void)
 	if (mkdir(ov, 0755) < 0)
 		abort();
 	free(ov);
-	atexit(cleanup);
 }
 
 static int all_zero(const struct config *c)

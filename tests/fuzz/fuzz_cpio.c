@@ -32,16 +32,10 @@
 static char *dir;     /* scratch directory for files added by path */
 static char *srcfile; /* DIR/src */
 
-static void cleanup(void)
-{
-	rm_rf(dir);
-}
-
 static void setup(void)
 {
 	dir = fuzz_tmpdir("cpio");
 	srcfile = path_join(dir, "src");
-	atexit(cleanup);
 }
 
 /* ---- reading the input ---- */

@@ -35,11 +35,6 @@ static char *list;  /* DIR/entries.txt: the list's name in messages */
 
 static const char a_data[] = "#!/bin/sh\necho from a file source\n";
 
-static void cleanup(void)
-{
-	rm_rf(dir);
-}
-
 static void put(const char *rel, const char *text)
 {
 	char *p = path_join(dir, rel);
@@ -50,10 +45,8 @@ static void put(const char *rel, const char *text)
 
 static void setup(void)
 {
-	char *d = fuzz_tmpdir("devlist");
 	/* Resolved, so that sources can be checked to stay inside it. */
-	dir = realpath(d, NULL);
-	free(d);
+	dir = realpath(fuzz_tmpdir("devlist"), NULL);
 	root = path_join(dir, "root");
 	list = path_join(dir, "entries.txt");
 	char *sub = path_join(dir, "sub"), *dd = path_join(dir, "dir"), *ln = path_join(dir, "link");
@@ -67,7 +60,6 @@ static void setup(void)
 	put("empty", "");
 	put("motd.txt", "Welcome.\n");
 	put("sub/b", "b\n");
-	atexit(cleanup);
 }
 
 /* The name cpio stores: without leading slashes. */

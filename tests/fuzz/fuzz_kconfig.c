@@ -45,11 +45,6 @@ static const char base_config[] =
 	"# CONFIG_PRINTK is not set\n"
 	"CONFIG_PRINTK=y\n";
 
-static void cleanup(void)
-{
-	rm_rf(dir);
-}
-
 static void setup(void)
 {
 	dir = fuzz_tmpdir("kconfig");
@@ -58,7 +53,6 @@ static void setup(void)
 	kfile = path_join(tree, "Kconfig");
 	if (mkdir(tree, 0755) < 0)
 		abort();
-	atexit(cleanup);
 }
 
 static void put(const char *path, const char *text, size_t len)
