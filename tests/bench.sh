@@ -15,7 +15,7 @@ w=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-bench.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
 # seconds from a plan report line: "kernel   123.4  ran"
-step_time() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+step_time() { awk -v s="$2" '$1 == s && $2 ~ /^[0-9.]+$/ { print $2 }' "$1"; }
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 
