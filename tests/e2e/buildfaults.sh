@@ -15,16 +15,7 @@
 # the default again for the scripts that come next.
 . "$(dirname "$0")/lib.sh"
 
-if [ -n "${MKDISTRO_E2E_WORK:-}" ]; then
-	w=$MKDISTRO_E2E_WORK
-else
-	w=$(tmpdir)
-fi
-cd "$w" || exit 1
-"$MKDISTRO" build > build.log 2>&1
-status=$?
-check "the system builds (or is built)" [ $status -eq 0 ]
-[ $status -eq 0 ] || { tail -40 build.log; exit 1; }
+use_built_system
 check "ps, pgrep, setsid, flock are there (Debian procps, util-linux)" \
 	sh -c 'command -v ps && command -v pgrep && command -v setsid && command -v flock' > /dev/null
 

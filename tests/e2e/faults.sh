@@ -10,16 +10,7 @@
 # system is rebuilt at the end.
 . "$(dirname "$0")/lib.sh"
 
-if [ -n "${MKDISTRO_E2E_WORK:-}" ]; then
-	w=$MKDISTRO_E2E_WORK
-else
-	w=$(tmpdir)
-fi
-cd "$w" || exit 1
-"$MKDISTRO" build > build.log 2>&1
-status=$?
-check "the system builds (or is built)" [ $status -eq 0 ]
-[ $status -eq 0 ] || { tail -40 build.log; exit 1; }
+use_built_system
 
 c=$(tmpdir)
 

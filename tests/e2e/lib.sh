@@ -69,3 +69,15 @@ descendants() {
 					if (parent[p] == q[i]) { q[++n] = p; print p }
 		}'
 }
+
+# use_built_system: cd into the shared built system ($MKDISTRO_E2E_WORK, or a
+# new directory when the script runs alone, as $w) and bring it up to date;
+# the script ends there when it cannot be built.
+use_built_system() {
+	w=${MKDISTRO_E2E_WORK:-$(tmpdir)}
+	cd "$w" || exit 1
+	"$MKDISTRO" build > build.log 2>&1
+	status=$?
+	check "the system builds (or is built)" [ $status -eq 0 ]
+	[ $status -eq 0 ] || { tail -40 build.log; exit 1; }
+}
