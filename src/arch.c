@@ -8,6 +8,15 @@
 /* What each target needs beyond the seed fragment (build.c), found by
  * booting it under QEMU's TCG. tinyconfig is allnoconfig plus a little:
  * every "default y" prompt is off, MMU and FPU support included. */
+/* The consoles most entries use: their driver's symbols (for lint) and
+ * the fragment lines that build them in. */
+#define SERIAL_8250_SYMBOLS "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n"
+#define SERIAL_8250_KCONFIG "CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n"
+#define PL011_SYMBOLS "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n"
+#define PL011_KCONFIG "CONFIG_SERIAL_AMBA_PL011=y\nCONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n"
+/* x86 under TCG, on microvm and pc (see x86_64's entry). */
+#define X86_BOOT_ARGS "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t"
+
 static const struct arch arches[] = {
 	{
 		.name = "x86_64", .kernel_arch = "x86",
@@ -15,19 +24,18 @@ static const struct arch arches[] = {
 		.cross_prefix = "", .cross_pkg = NULL,
 		.musl_target = "x86_64-linux-gnu", .musl_loader = "/lib/ld-musl-x86_64.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
 		/* Measured under TCG (issue 3 notes): the LAPIC timer
 		 * calibration and 256 legacy PTYs cost ~0.25 s of a 1.3 s boot;
 		 * the guest is uniprocessor, so the PIT serves. On microvm
 		 * the default reboot (keyboard controller) restarts the guest
 		 * even with -no-reboot; a triple fault ends QEMU. */
-		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
+		.boot_args = X86_BOOT_ARGS,
 		/* LZ4: the kernel decompresses itself several times faster
 		 * than with tinyconfig's XZ, which took ~0.4 s under TCG. */
 		.kconfig = "CONFIG_64BIT=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.qemu = "qemu-system-x86_64", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = "microvm", .qemu_cpu = NULL,
 		.elf_machine = EM_X86_64, .elf_class64 = 1,
@@ -42,13 +50,12 @@ static const struct arch arches[] = {
 		.cross_prefix = "i686-linux-gnu-", .cross_pkg = "gcc-i686-linux-gnu",
 		.musl_target = "i686-linux-gnu", .musl_loader = "/lib/ld-musl-i386.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
-		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
+		.boot_args = X86_BOOT_ARGS,
 		.kconfig = "CONFIG_64BIT=n\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-i386", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = "pc", .qemu_cpu = NULL,
@@ -60,10 +67,9 @@ static const struct arch arches[] = {
 		.cross_prefix = "aarch64-linux-gnu-", .cross_pkg = "gcc-aarch64-linux-gnu",
 		.musl_target = "aarch64-linux-gnu", .musl_loader = "/lib/ld-musl-aarch64.so.1",
 		.console = "ttyAMA0",
-		.console_kconfig = "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n",
+		.console_kconfig = PL011_SYMBOLS,
 		.boot_args = "pty.legacy_count=0",
-		.kconfig = "CONFIG_SERIAL_AMBA_PL011=y\n"
-			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
+		.kconfig = PL011_KCONFIG,
 		.qemu = "qemu-system-aarch64", .qemu_pkg = "qemu-system-arm",
 		.qemu_machine = "virt", .qemu_cpu = "cortex-a53",
 		.elf_machine = EM_AARCH64, .elf_class64 = 1,
@@ -76,7 +82,7 @@ static const struct arch arches[] = {
 		.cross_prefix = "arm-linux-gnueabihf-", .cross_pkg = "gcc-arm-linux-gnueabihf",
 		.musl_target = "arm-linux-gnueabihf", .musl_loader = "/lib/ld-musl-armhf.so.1",
 		.console = "ttyAMA0",
-		.console_kconfig = "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n",
+		.console_kconfig = PL011_SYMBOLS,
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MMU=y\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
@@ -87,8 +93,7 @@ static const struct arch arches[] = {
 			    * tmpfs refuses to be mounted (/tmp). */
 			   "CONFIG_TMPFS=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
-			   "CONFIG_SERIAL_AMBA_PL011=y\n"
-			   "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y\n",
+			   PL011_KCONFIG,
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_VFP"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-arm", .qemu_pkg = "qemu-system-arm",
 		.qemu_machine = "virt", .qemu_cpu = "cortex-a15",
@@ -102,14 +107,13 @@ static const struct arch arches[] = {
 		.cross_prefix = "riscv64-linux-gnu-", .cross_pkg = "gcc-riscv64-linux-gnu",
 		.musl_target = "riscv64-linux-gnu", .musl_loader = "/lib/ld-musl-riscv64.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n"
+		.console_kconfig = SERIAL_8250_SYMBOLS
 				   "CONFIG_SERIAL_OF_PLATFORM\n",
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MMU=y\n"
 			   "CONFIG_SOC_VIRT=y\n"
 			   "CONFIG_FPU=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n"
+			   SERIAL_8250_KCONFIG
 			   "CONFIG_SERIAL_OF_PLATFORM=y\n",
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_FPU") },
 		.qemu = "qemu-system-riscv64", .qemu_pkg = "qemu-system-misc",
@@ -178,7 +182,7 @@ static const struct arch arches[] = {
 		.cross_prefix = "mipsel-linux-gnu-", .cross_pkg = "gcc-mipsel-linux-gnu",
 		.musl_target = "mipsel-linux-gnu", .musl_loader = "/lib/ld-musl-mipsel.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
 			   "CONFIG_POWER_RESET=y\n"
@@ -187,8 +191,7 @@ static const struct arch arches[] = {
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mipsel", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
@@ -201,7 +204,7 @@ static const struct arch arches[] = {
 		.cross_prefix = "mips-linux-gnu-", .cross_pkg = "gcc-mips-linux-gnu",
 		.musl_target = "mips-linux-gnu", .musl_loader = "/lib/ld-musl-mips.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
 			   "CONFIG_POWER_RESET=y\n"
@@ -210,8 +213,7 @@ static const struct arch arches[] = {
 			   "CONFIG_CPU_MIPS32_R2=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
 			   "CONFIG_COMPAT_32BIT_TIME=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mips", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
@@ -226,7 +228,7 @@ static const struct arch arches[] = {
 		.musl_target = "mips64el-linux-gnuabi64",
 		.musl_loader = "/lib/ld-musl-mips64el.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
 		.boot_args = "pty.legacy_count=0",
 		.kconfig = "CONFIG_MIPS_MALTA=y\n"
 			   "CONFIG_POWER_RESET=y\n"
@@ -235,8 +237,7 @@ static const struct arch arches[] = {
 			   "CONFIG_CPU_MIPS64_R2=y\n"
 			   "CONFIG_64BIT=y\n"
 			   "CONFIG_MIPS_FP_SUPPORT=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT") },
 		.qemu = "qemu-system-mips64el", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = "MIPS64R2-generic",
@@ -272,13 +273,12 @@ static const struct arch arches[] = {
 		.cross_prefix = "x86_64-linux-gnux32-", .cross_pkg = "gcc-x86-64-linux-gnux32",
 		.musl_target = "x86_64-linux-gnux32", .musl_loader = "/lib/ld-musl-x32.so.1",
 		.console = "ttyS0",
-		.console_kconfig = "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n",
-		.boot_args = "nolapic_timer no_timer_check pty.legacy_count=0 reboot=t",
+		.console_kconfig = SERIAL_8250_SYMBOLS,
+		.boot_args = X86_BOOT_ARGS,
 		.kconfig = "CONFIG_64BIT=y\n"
 			   "CONFIG_X86_X32_ABI=y\n"
 			   "CONFIG_KERNEL_LZ4=y\n"
-			   "CONFIG_SERIAL_8250=y\n"
-			   "CONFIG_SERIAL_8250_CONSOLE=y\n",
+			   SERIAL_8250_KCONFIG,
 		.qemu = "qemu-system-x86_64", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = "microvm", .qemu_cpu = NULL,
 		.elf_machine = EM_X86_64, .elf_class64 = 0,
