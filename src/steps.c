@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,6 +305,17 @@ static int deps_done(struct plan *p, const struct step *s)
 	return 1;
 }
 
+/* User plus system time of every waited-for child and its waited-for
+ * descendants so far. */
+static double children_cpu_seconds(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Start S in a child process of its own process group. */
 static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_t total, int tty)
 {
@@ -488,8 +500,15 @@ int plan_run(struct plan *p, const char *target)
 		total += p->steps[i].needed;
 	}
 	double t0 = now_seconds();
+	double cpu0 = children_cpu_seconds();
 	int parallel = p->parallel > 0 ? p->parallel : 1;
 	int running = 0, failed = 0, js = 0;
+	/* A slot of a step that just ended, kept for the next step to
+	 * start: given back to the pipe, the slot would go to whichever
+	 * reader wakes first, and a make blocked in read() (the kernel's,
+	 * waiting to start one more compile) wins that race nearly every
+	 * time, so a ready step waited for minutes. */
+	int spare = 0;
 	int tty = isatty(STDERR_FILENO) && !verbose;
 
 	for (;;) {
@@ -527,7 +546,9 @@ int plan_run(struct plan *p, const char *target)
 					}
 					js = 1;
 				}
-				if (!token_take())
+				if (spare)
+					spare = 0;
+				else if (!token_take())
 					continue;
 				if (step_start(p, s, t0, ++k, total, tty) < 0) {
 					token_give();
@@ -537,6 +558,10 @@ int plan_run(struct plan *p, const char *target)
 				running++;
 				progress = 1;
 			}
+		}
+		if (spare) {
+			token_give();
+			spare = 0;
 		}
 		if (running == 0)
 			break;
@@ -553,7 +578,7 @@ int plan_run(struct plan *p, const char *target)
 			break;
 		}
 		running--;
-		token_give();
+		spare = 1;
 		if (s->state == STEP_DONE) {
 			fprintf(stderr, "%s done in %.1f s\n", s->name, s->seconds);
 			if (step_record(p, s) < 0)
@@ -584,8 +609,11 @@ int plan_run(struct plan *p, const char *target)
 					kill(-p->steps[i].pid, SIGTERM);
 		}
 	}
+	if (spare)
+		token_give();
 	jobserver_close();
 	p->seconds = now_seconds() - t0;
+	p->cpu_seconds = children_cpu_seconds() - cpu0;
 	if (!failed && t->state != STEP_DONE && t->state != STEP_CACHED) {
 		warn("internal error: step '%s' could not run", t->name);
 		failed = 1;
@@ -672,6 +700,7 @@ int plan_status(struct plan *p)
 void plan_report(const struct plan *p)
 {
 	double total = 0;
+	int ran = 0;
 	fprintf(stderr, "%-16s %9s  %s\n", "step", "seconds", "result");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct step *s = &p->steps[i];
@@ -680,6 +709,13 @@ void plan_report(const struct plan *p)
 		fprintf(stderr, "%-16s %9.1f  %s\n", s->name, s->seconds,
 			s->state == STEP_DONE ? "ran" : s->state == STEP_CACHED ? "cached" : "failed");
 		total += s->seconds;
+		ran += s->state == STEP_DONE;
 	}
-	fprintf(stderr, "%-16s %9.1f\n", "total", total);
+	fprintf(stderr, "%-16s %9.1f  (sum of the steps)\n", "total", total);
+	/* How well the build used the machine: with steps side by side the
+	 * sum above exceeds the wall time; CPU time over wall time is the
+	 * number of cores kept busy on average. */
+	if (ran && p->seconds > 0)
+		fprintf(stderr, "%-16s %9.1f  (CPU time of the steps: %.2f of %d job slots busy)\n",
+			"cpu", p->cpu_seconds, p->cpu_seconds / p->seconds, p->jobs > 0 ? p->jobs : 1);
 }

@@ -61,7 +61,8 @@ struct plan {
 	 * start bound the whole build to JOBS jobs. */
 	int parallel;
 	int jobs;
-	double seconds; /* wall time of the last plan_run */
+	double seconds;     /* wall time of the last plan_run */
+	double cpu_seconds; /* user+system time its steps used */
 };
 
 /* While plan_run runs with a job server, 1; make must then be run

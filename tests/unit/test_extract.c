@@ -556,6 +556,18 @@ static void test_corrupt_archive(void **state)
 	assert_nothing_left();
 	free(err);
 
+	/* Only the stream's last 12 bytes (its footer) gone: every file and
+	 * the tar end marker come out whole, only the decompressor's exit
+	 * status tells. */
+	write_archive(arc, good, sizeof(good) / sizeof(good[0]), XZ);
+	assert_int_equal(stat(arc, &st), 0);
+	assert_int_equal(truncate(arc, st.st_size - 12), 0);
+	capture_begin();
+	rc = extract_archive(arc, dest, "pkg-1.0");
+	free(capture_end());
+	assert_int_equal(rc, -1);
+	assert_nothing_left();
+
 	assert_int_equal(write_file_atomic(arc, "not an archive at all\n", 22, 0644), 0);
 	capture_begin();
 	rc = extract_archive(arc, dest, "pkg-1.0");

@@ -514,7 +514,7 @@ static void test_report(void **state)
 	plan_report(&f->plan);
 	char *err = capture_end(&c);
 	/* Steps in plan order with their result, then the total. */
-	const char *expect[] = { "a", "cached", "b", "cached", "c", "cached", "d", "ran", "all", "ran", "total" };
+	const char *expect[] = { "a", "cached", "b", "cached", "c", "cached", "d", "ran", "all", "ran", "total", "cpu" };
 	const char *p = err;
 	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
 		const char *q = strstr(p, expect[i]);
@@ -744,6 +744,86 @@ static void test_jobserver_make(void **state)
 	free(err);
 }
 
+/* A step that ends hands its job slot to a step waiting to start, not
+ * back to the pipe where a busy make would take it first. "greedy" is a
+ * make of 40 short jobs that always wants another slot; "short" holds
+ * the second slot for a moment; "after" needs "short" and counts, when
+ * it starts, how many of greedy's jobs are done. */
+static int run_greedy(void *ctx, const char *log)
+{
+	struct fx *f = ctx;
+	char *argv[] = { "make", "-s", "-f", "greedy.mk", NULL };
+	return proc_run(argv, f->dir, log, NULL) == 0 ? 0 : -1;
+}
+
+static int run_short(void *ctx, const char *log)
+{
+	sleep_ms(300);
+	return 0;
+}
+
+static int run_after(void *ctx, const char *log)
+{
+	struct fx *f = ctx;
+	int done = 0;
+	for (int i = 0; i < 40; i++) {
+		char *p = pathf(f, "done.%d%d", i / 10, i % 10 + 1);
+		done += path_exists(p);
+		free(p);
+	}
+	char *p = pathf(f, "after");
+	char *text = xasprintf("%d\n", done);
+	int rc = write_file_atomic(p, text, strlen(text), 0644);
+	free(text);
+	free(p);
+	return rc;
+}
+
+static void test_slot_handoff(void **state)
+{
+	struct fx *f = *state;
+
+	if (!have_program("make"))
+		skip();
+	/* Like Kbuild: several sub-makes, each blocked reading the pipe
+	 * for its next slot. */
+	struct buf mk = { 0 };
+	buf_addstr(&mk, "ifeq ($(SUB),)\nall: s0 s1 s2 s3\ns%:\n\t@$(MAKE) -f greedy.mk SUB=$*\nelse\nall:");
+	for (int i = 1; i <= 10; i++)
+		buf_printf(&mk, " t%d", i);
+	buf_addstr(&mk, "\nt%:\n\t@sleep 0.1; : > done.$(SUB)$*\nendif\n");
+	char *mkpath = pathf(f, "greedy.mk");
+	assert_int_equal(write_file_atomic(mkpath, mk.s, mk.len, 0644), 0);
+	buf_free(&mk);
+	free(mkpath);
+	struct step s[4] = {
+		{ .name = "greedy", .run = run_greedy },
+		{ .name = "short", .run = run_short },
+		{ .name = "after", .deps = { "short" }, .run = run_after },
+		{ .name = "all", .deps = { "greedy", "after" } },
+	};
+	struct plan p = { .steps = s, .n = 4, .ctx = f, .stampdir = f->stampdir, .logdir = f->logdir,
+			  .parallel = 3, .jobs = 2 };
+	char *err = NULL;
+	int rc = run_plan(&p, "all", &err);
+	free_steps(s, 4);
+	if (rc != 0)
+		fail_msg("the plan failed:\n%s", err);
+	free(err);
+	char *path = pathf(f, "after");
+	char *text = read_file(path, NULL);
+	free(path);
+	assert_non_null(text);
+	/* Started at once, "after" sees about 4 jobs done (0.3 s of greedy
+	 * on one slot). With the slot given back to the pipe instead, the
+	 * sub-makes took it and 'after' saw 7 to 34 (12 or more in 4 of 5
+	 * runs). */
+	int done = atoi(text);
+	free(text);
+	if (done >= 12)
+		fail_msg("'after' started only when %d of greedy's 40 jobs were done", done);
+}
+
 static void test_step_inputs(void **state)
 {
 	struct fx *f = *state;
@@ -908,6 +988,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jobs_bound_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobserver_in_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobserver_make, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_handoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_inputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_input_tree, setup, teardown),
 	};
