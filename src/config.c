@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,10 @@ struct parse {
 	const char *file;       /* as shown in messages */
 	const char *dir;        /* relative paths are resolved against it */
 	struct config *c;
-	int line;               /* number of the line being parsed */
+	const char *text;       /* rest of the input */
+	int line;               /* number of the line inih is working on */
+	int last_key;           /* the line before was a "key = value" */
+	int continues;          /* this line continues that value */
 	char section[64];       /* current section, "" before the first */
 	int section_ok;         /* 0 after an unknown section: its keys are not reported */
 	int set_line[NKEYS];    /* line each key was set on, 0 if not yet */
@@ -329,6 +333,11 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 	return 0;
 }
 
+static int config_line_max(void);
+
+/* How long the line describe() writes for K would be, 0 if it wraps. */
+static size_t saved_length(const struct config *c, const struct config_key *k);
+
 /* A "key = value" line in the current section. */
 static void set_key(struct parse *p, const char *name, const char *value)
 {
@@ -365,98 +374,207 @@ static void set_key(struct parse *p, const char *name, const char *value)
 		return;
 	}
 	p->set_line[i] = p->line;
+	/* inih keeps a ';' right after the '=' ("cmdline =; rd"), but the
+	 * same value written back after "= " would read as a comment: a ';'
+	 * that starts a value starts a comment, as everywhere else. */
+	if (*value == ';')
+		value = "";
 	if (*value == '\0' && k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH &&
 	    k->kind != CONFIG_TEXT) {
 		perr(p, "empty value for '%s' in [%s]", name, section);
 		return;
 	}
-	set_value(p, k, value);
+	if (set_value(p, k, value) < 0)
+		return;
+	size_t n = saved_length(p->c, k);
+	if (n > (size_t)config_line_max())
+		perr(p, "%s in [%s] is too long: written back, its line would have %zu characters, and "
+			"the INI reader takes at most %d; use a shorter path",
+		     name, section, n, config_line_max());
 }
 
-/* One line of the file, without its newline. The format is the usual INI:
- * "[section]", "key = value" (or "key: value"), blank lines, and comments
- * starting with '#' or ';'; a ';' at the start of a value or after a space
- * starts a comment that runs to the end of the line. Spaces around names
- * and values do not count. Lines may be of any length. */
-static void parse_line(struct parse *p, const char *s, size_t len)
+/* An indented line after "key = value": more of that value. Only text
+ * values (the kernel command line) may go on; words join with a space. */
+static void continue_key(struct parse *p, const char *name, const char *value)
 {
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	while (len > 0 && is_space(*s)) {
-		s++;
-		len--;
-	}
-	if (len == 0 || *s == '#' || *s == ';')
+	if (!p->section_ok || !*p->section)
 		return;
-	if (*s == '[') {
-		const char *close = memchr(s, ']', len);
-		if (!close) {
-			perr(p, "missing ']' in section header");
-			p->section_ok = 0;
-			snprintf(p->section, sizeof(p->section), "?");
-			return;
-		}
-		const char *a = s + 1, *b = close;
-		while (a < b && is_space(*a))
-			a++;
-		while (b > a && is_space(b[-1]))
-			b--;
-		const char *rest = close + 1;
-		while (rest < s + len && is_space(*rest))
-			rest++;
-		if (rest < s + len && *rest != '#' && *rest != ';')
-			perr(p, "unexpected text after ']'");
-		size_t n = (size_t)(b - a);
-		char name[64];
-		if (n >= sizeof(name)) {
-			n = sizeof(name) - 1;
-			memcpy(name, a, n);
-			name[n] = '\0';
-			perr(p, "unknown section [%s...]", name);
-			p->section_ok = 0;
-		} else {
-			memcpy(name, a, n);
-			name[n] = '\0';
-			p->section_ok = section_known(name);
-			if (!p->section_ok) {
-				char *known = section_names();
-				perr(p, "unknown section [%s]; known sections: %s", name, known);
-				free(known);
-			}
-		}
-		snprintf(p->section, sizeof(p->section), "%s", name);
+	const struct config_key *k = key_find(p->section, name);
+	if (!k)
+		return; /* reported on its first line */
+	if (k->kind != CONFIG_TEXT) {
+		perr(p, "indented line continues '%s' in [%s], which takes one line; remove the indentation",
+		     name, p->section);
 		return;
 	}
-	const char *sep = s;
-	while (sep < s + len && *sep != '=' && *sep != ':')
-		sep++;
-	if (sep == s + len) {
-		perr(p, "expected 'key = value' or '[section]'");
-		return;
-	}
-	const char *ne = sep;
-	while (ne > s && is_space(ne[-1]))
-		ne--;
-	if (ne == s) {
-		perr(p, "expected 'key = value': no key before '%c'", *sep);
-		return;
-	}
-	const char *v = sep + 1, *e = s + len;
-	while (v < e && is_space(*v))
-		v++;
-	for (const char *q = v; q < e; q++) {
-		if (*q == ';' && (q == v || is_space(q[-1]))) {
-			e = q;
+	char **f = str_field(p->c, k);
+	if (!*f)
+		return; /* its first line was refused */
+	/* inih (version 55) leaves an inline comment on a continuation
+	 * line: cut it as on a first line. */
+	size_t n = strlen(value);
+	for (size_t i = 1; i < n; i++)
+		if (value[i] == ';' && is_space(value[i - 1])) {
+			n = i;
 			break;
 		}
+	while (n > 0 && is_space(value[n - 1]))
+		n--;
+	char *joined = **f ? xasprintf("%s %.*s", *f, (int)n, value) : xstrndup(value, n);
+	set_value(p, k, joined);
+	free(joined);
+}
+
+/* inih (Debian's libinih) reads the file: "[section]", "key = value" or
+ * "key: value", comments starting with '#' or ';' (and ';' after a blank
+ * inside a value), and lines that start with a blank continue the value
+ * before them. It is built with a fixed line buffer and reports neither
+ * line numbers (no INI_HANDLER_LINENO) nor section headers, and it skips
+ * a malformed line silently. So every line passes through reader() first:
+ * it counts lines, reports what inih would skip or cut, checks section
+ * names, and tells handler() whether the line continues a value. */
+
+/* The longest line inih takes: its buffer, less the newline and NUL. */
+static char *probe_reader(char *str, int num, void *user)
+{
+	*(int *)user = num - 2;
+	return NULL;
+}
+
+static int probe_handler(void *user, const char *section, const char *name, const char *value)
+{
+	return 1;
+}
+
+static int config_line_max(void)
+{
+	static int max;
+	if (!max)
+		ini_parse_stream(probe_reader, &max, probe_handler, NULL);
+	return max;
+}
+
+static void check_section(struct parse *p, const char *s, size_t len)
+{
+	const char *close = memchr(s, ']', len);
+	if (!close) {
+		perr(p, "missing ']' in section header");
+		p->section_ok = 0;
+		snprintf(p->section, sizeof(p->section), "?");
+		return;
 	}
-	while (e > v && is_space(e[-1]))
-		e--;
-	char *name = xstrndup(s, (size_t)(ne - s));
-	char *value = xstrndup(v, (size_t)(e - v));
-	set_key(p, name, value);
-	free(name);
-	free(value);
+	const char *a = s + 1, *b = close;
+	while (a < b && is_space(*a))
+		a++;
+	while (b > a && is_space(b[-1]))
+		b--;
+	const char *rest = close + 1;
+	while (rest < s + len && is_space(*rest))
+		rest++;
+	if (rest < s + len && *rest != '#' && *rest != ';')
+		perr(p, "unexpected text after ']'");
+	size_t n = (size_t)(b - a);
+	if (n >= sizeof(p->section)) {
+		perr(p, "unknown section [%.*s...]", (int)sizeof(p->section) - 1, a);
+		p->section_ok = 0;
+		snprintf(p->section, sizeof(p->section), "?");
+		return;
+	}
+	memcpy(p->section, a, n);
+	p->section[n] = '\0';
+	p->section_ok = section_known(p->section);
+	if (!p->section_ok) {
+		char *known = section_names();
+		perr(p, "unknown section [%s]; known sections: %s", p->section, known);
+		free(known);
+	}
+}
+
+static char *reader(char *str, int num, void *user)
+{
+	struct parse *p = user;
+	if (*p->text == '\0')
+		return NULL;
+	const char *s = p->text;
+	const char *end = strchrnul(s, '\n');
+	size_t len = (size_t)(end - s);
+	p->text = *end ? end + 1 : end;
+	p->line++;
+	p->continues = 0;
+	if (p->line == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { /* UTF-8 byte order mark */
+		s += 3;
+		len -= 3;
+	}
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	size_t indent = 0;
+	while (indent < len && is_space(s[indent]))
+		indent++;
+	/* What inih gets: an empty line, or this one. */
+	str[0] = '\n';
+	str[1] = '\0';
+	if (len + 2 > (size_t)num) {
+		perr(p, "line too long (%zu characters; the INI reader takes at most %d): continue a "
+			"long cmdline on the next line, indented, or shorten the path",
+		     len, num - 2);
+		p->last_key = 0;
+		return str;
+	}
+	const char *t = s + indent;
+	size_t tlen = len - indent;
+	if (tlen == 0 || *t == '#' || *t == ';')
+		return str;
+	if (indent > 0 && p->last_key) {
+		/* A continuation line: inih calls the handler with the key
+		 * of the line before it again. */
+		p->continues = 1;
+		memcpy(str, s, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+		return str;
+	}
+	if (*t == '[') {
+		check_section(p, t, tlen);
+		p->last_key = 0;
+		snprintf(str, (size_t)num, "[%s]\n", p->section);
+		return str;
+	}
+	/* As inih looks for it: the first '=' or ':', unless a comment
+	 * (';' after a blank) comes first. */
+	const char *sep = t;
+	while (sep < t + tlen && *sep != '=' && *sep != ':' && !(*sep == ';' && is_space(sep[-1])))
+		sep++;
+	if (sep == t + tlen || *sep == ';') {
+		perr(p, "expected 'key = value' or '[section]'");
+		p->last_key = 0;
+		return str;
+	}
+	const char *ne = sep;
+	while (ne > t && is_space(ne[-1]))
+		ne--;
+	if (ne == t) {
+		perr(p, "expected 'key = value': no key before '%c'", *sep);
+		p->last_key = 0;
+		return str;
+	}
+	p->last_key = 1;
+	memcpy(str, t, tlen);
+	str[tlen] = '\n';
+	str[tlen + 1] = '\0';
+	return str;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	/* inih's section is the one reader() passed on, so p->section
+	 * (which also knows a section it refused) is the one to use. */
+	(void)section;
+	if (p->continues)
+		continue_key(p, name, value);
+	else
+		set_key(p, name, value);
+	return 1;
 }
 
 static void set_defaults(struct config *c)
@@ -534,14 +652,13 @@ int config_parse(struct config *c, const char *text, size_t len, const char *fil
 	p->dir = c->dir;
 	p->c = c;
 	p->section_ok = 1;
-	const char *l = copy;
-	if (!strncmp(l, "\xEF\xBB\xBF", 3)) /* UTF-8 byte order mark */
-		l += 3;
-	while (*l) {
-		const char *end = strchrnul(l, '\n');
-		p->line++;
-		parse_line(p, l, (size_t)(end - l));
-		l = *end ? end + 1 : end;
+	p->text = copy;
+	int bad = ini_parse_stream(reader, p, handler, p);
+	/* reader() hands inih only lines it can take; should inih still
+	 * refuse one, say so rather than drop it. */
+	if (bad > 0 && !p->errors) {
+		p->line = bad;
+		perr(p, "cannot read this line");
 	}
 	int errors = p->errors;
 	free(p);
@@ -551,6 +668,42 @@ int config_parse(struct config *c, const char *text, size_t len, const char *fil
 		return -1;
 	}
 	return 0;
+}
+
+/* "KEY = VALUE", with a VALUE too long for one line of the INI reader
+ * carried on indented lines, split at single spaces (joined again with
+ * one space when read). */
+static void write_text(struct buf *b, const char *key, const char *v)
+{
+	size_t max = (size_t)config_line_max();
+	buf_printf(b, "%s =", key);
+	size_t col = strlen(key) + 2;
+	if (!v || !*v) {
+		buf_addch(b, '\n');
+		return;
+	}
+	const char *s = v;
+	while (*s) {
+		/* The next piece runs to a single space (one that a reader
+		 * can drop and put back) or to the end; never to one before
+		 * '#' or ';', which would start a comment line. The pieces
+		 * came from lines that fit, so each fits on one. */
+		const char *e = s;
+		while (*e && !(e[0] == ' ' && e[1] && !strchr(" #;", e[1]) && e > s && e[-1] != ' '))
+			e++;
+		size_t n = (size_t)(e - s);
+		if (col + 1 + n > max) {
+			buf_addstr(b, "\n\t");
+			col = 1;
+		} else {
+			buf_addch(b, ' ');
+			col++;
+		}
+		buf_printf(b, "%.*s", (int)n, s);
+		col += n;
+		s = *e ? e + 1 : e;
+	}
+	buf_addch(b, '\n');
 }
 
 static char *describe(const struct config *c, int annotated)
@@ -580,6 +733,8 @@ static char *describe(const struct config *c, int annotated)
 			buf_printf(&b, "%s = %d\n", k->key, *int_field(m, k));
 		} else if (k->kind == CONFIG_BOOL) {
 			buf_printf(&b, "%s = %s\n", k->key, *int_field(m, k) ? "yes" : "no");
+		} else if (k->kind == CONFIG_TEXT) {
+			write_text(&b, k->key, *str_field(m, k));
 		} else {
 			const char *v = *str_field(m, k);
 			if (v && *v)
@@ -589,6 +744,14 @@ static char *describe(const struct config *c, int annotated)
 		}
 	}
 	return buf_steal(&b);
+}
+
+static size_t saved_length(const struct config *c, const struct config_key *k)
+{
+	if (k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH && k->kind != CONFIG_INIT)
+		return 0;
+	const char *v = *str_field((struct config *)c, k);
+	return strlen(k->key) + 3 + (v ? strlen(v) : 0);
 }
 
 char *config_describe(const struct config *c)

@@ -443,9 +443,9 @@ static void assert_reloads(const struct config *c, const char *file)
 
 /* Found by tests/fuzz (fuzz_config): "cmdline =; rd" gave the value
  * "; rd", which config_describe wrote as "cmdline = ; rd", which loads as
- * an empty cmdline; and lines longer than 198 characters (a long kernel
- * command line, or a relative path made absolute by config_describe) could
- * not be loaded at all. */
+ * an empty cmdline; and config_describe could write lines longer than
+ * the 198 characters inih reads (a long kernel command line, or a
+ * relative path made absolute). */
 static void test_comments_and_long_lines(void **state)
 {
 	static const struct { const char *line, *cmdline; } cases[] = {
@@ -473,30 +473,65 @@ static void test_comments_and_long_lines(void **state)
 		free(text);
 	}
 
-	struct buf long_cmdline = {0};
-	for (int i = 0; i < 300; i++)
-		buf_printf(&long_cmdline, "opt%d=%d ", i, i);
-	long_cmdline.s[--long_cmdline.len] = '\0';
+	/* A long kernel command line goes on over indented lines (inih's
+	 * continuation lines); config_describe wraps it the same way. */
+	struct buf wrapped = {0}, want = {0};
+	buf_addstr(&wrapped, "[linux]\ncmdline = first  two-spaces");
+	buf_addstr(&want, "first  two-spaces");
+	for (int i = 0; i < 300; i++) {
+		buf_printf(&wrapped, "%sopt%d=%d", i % 10 ? " " : "\n\t", i, i);
+		buf_printf(&want, " opt%d=%d", i, i);
+	}
+	buf_addstr(&wrapped, "\n  # a comment between\n    last ; a comment\n[system]\nhostname = h\n");
+	buf_addstr(&want, " last");
+	struct config c;
+	capture();
+	int rc = config_parse(&c, wrapped.s, wrapped.len, file);
+	char *err = captured();
+	assert_string_equal(err, "");
+	assert_int_equal(rc, 0);
+	assert_string_equal(c.cmdline, want.s);
+	assert_string_equal(c.hostname, "h");
+	char *d = config_describe(&c);
+	for (char *l = d; *l;) {
+		char *e = strchrnul(l, '\n');
+		assert_true(e - l <= 198);
+		l = *e ? e + 1 : e;
+	}
+	free(d);
+	assert_reloads(&c, file);
+	config_free(&c);
+	free(err);
+	buf_free(&wrapped);
+	buf_free(&want);
+
+	/* What does not fit: a line longer than the reader takes, an
+	 * indented line under a one-line key, and a relative path that,
+	 * made absolute, would not fit on a line when written back. */
 	struct buf rel = {0}; /* below cmt/, where the file is */
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < 5; i++) /* 176 characters on the line; absolute, 200 or more */
 		buf_printf(&rel, "%sa-rather-long-directory-name-%d", i ? "/" : "", i);
 	buf_addstr(&rel, "/k.fragment");
 	char *frag = xasprintf("cmt/%s", rel.s);
 	put_file(frag, "CONFIG_X=y\n");
-	char *text = xasprintf("[linux]\ncmdline = %s\nfragment = %s\n", long_cmdline.s, rel.s);
-	struct config c;
+	char *longline = xasprintf("cmdline = %0250d", 7);
+	char *text = xasprintf("[linux]\n%s\nfragment = %s\n[system]\nhostname = a\n  b\n",
+			       longline, rel.s);
 	capture();
-	int rc = config_parse(&c, text, strlen(text), file);
-	char *err = captured();
-	assert_int_equal(rc, 0);
-	assert_string_equal(err, "");
-	assert_string_equal(c.cmdline, long_cmdline.s);
-	assert_true(strlen(c.kernel_fragment) > 600);
-	assert_reloads(&c, file);
-	config_free(&c);
+	rc = config_parse(&c, text, strlen(text), file);
+	err = captured();
+	assert_int_equal(rc, -1);
+	char *fragline = xasprintf("fragment in [linux] is too long: written back, its line would have %zu "
+				   "characters",
+				   strlen("fragment = ") + strlen(realtmp) + strlen("/cmt/") + strlen(rel.s));
+	if (!strstr(err, ":2: line too long (260 characters; the INI reader takes at most 198)") ||
+	    !strstr(err, fragline) ||
+	    !strstr(err, ":6: indented line continues 'hostname' in [system], which takes one line"))
+		fail_msg("unexpected errors:\n%s", err);
+	free(fragline);
 	free(err);
 	free(text);
-	buf_free(&long_cmdline);
+	free(longline);
 	buf_free(&rel);
 	free(frag);
 	free(file);
