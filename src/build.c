@@ -157,6 +157,118 @@ static int extract_one(struct build *b, const struct source *s, const char *log)
 	return rc;
 }
 
+/* The directory of unpacked trees beside the source cache. */
+static char *trees_dir(const struct build *b)
+{
+	const char *slash = strrchr(b->cachedir, '/');
+	char *parent = slash && slash != b->cachedir ? xstrndup(b->cachedir, (size_t)(slash - b->cachedir))
+						      : xstrdup(b->cachedir);
+	char *dir = path_join(parent, "trees");
+	free(parent);
+	return dir;
+}
+
+/* Remove what an extraction that died left in DIR: NAME.tmp.PID
+ * directories. Only called with the trees lock held, so none of them is
+ * still being written. */
+static void remove_stale_trees(const char *dir, FILE *log)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strstr(de->d_name, ".tmp."))
+			continue;
+		char *p = path_join(dir, de->d_name);
+		fprintf(log, "removing '%s', left by an unpacking that did not finish\n", p);
+		rm_rf(p);
+		free(p);
+	}
+	closedir(d);
+}
+
+/* The kernel is built out of its tree (make O=...) and never writes to
+ * it, so every build directory and architecture shares one unpacked copy
+ * (1.4 GB) beside the source cache: trees/linux-VERSION-SHA256PREFIX.
+ * src/linux is a symbolic link to it. Unpacking is serialised by a lock
+ * in trees/, so two builds started together unpack it once. Where the
+ * cache is not writable, the tree is unpacked into the build directory
+ * as the other sources are. */
+static int shared_tree(struct build *b, const struct source *s, const char *log)
+{
+	char *trees = trees_dir(b);
+	char *tree = xasprintf("%s/%s-%s-%.12s", trees, s->name, s->version, s->origins[0].sha256);
+	char *rel = path_join("src", s->name);
+	char *dest = bpath(b, rel);
+	char *srcdir = bpath(b, "src");
+	char *lockpath = path_join(trees, ".lock");
+	char *tmp = xasprintf("%s.tmp.%ld", dest, (long)getpid());
+	FILE *lf = fopen(log, "a");
+	int lock = -1, rc = -1;
+
+	if (!lf) {
+		warn("open '%s':", log);
+		goto out;
+	}
+	setvbuf(lf, NULL, _IOLBF, 0);
+	if (mkdir_p(trees, 0755) < 0 || (lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		fprintf(lf, "cannot use '%s' (%s): unpacking into the build directory\n", trees,
+			strerror(errno));
+		rc = 1; /* the caller unpacks as for the other sources */
+		goto out;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(lf, "waiting for another mkdistro unpacking into '%s'\n", trees);
+		if (flock(lock, LOCK_EX) < 0) {
+			warn("lock '%s':", lockpath);
+			goto out;
+		}
+	}
+	if (path_exists(tree)) {
+		fprintf(lf, "%s %s: the unpacked tree '%s' is shared\n", s->name, s->version, tree);
+	} else {
+		remove_stale_trees(trees, lf);
+		char *archive = fetch_source(s, b->cachedir, b->offline);
+		if (!archive)
+			goto out;
+		fprintf(lf, "unpacking '%s' into '%s'\n", archive, tree);
+		int x = extract_archive(archive, tree, s->topdir);
+		free(archive);
+		if (x < 0)
+			goto out;
+	}
+	/* The link replaces whatever src/linux was, in one rename. */
+	if (mkdir_p(srcdir, 0755) < 0 || rm_rf(tmp) < 0)
+		goto out;
+	if (symlink(tree, tmp) < 0) {
+		warn("symlink '%s':", tmp);
+		goto out;
+	}
+	struct stat st;
+	if (lstat(dest, &st) == 0 && S_ISDIR(st.st_mode) && rm_rf(dest) < 0)
+		goto out;
+	if (rename(tmp, dest) < 0) {
+		warn("rename '%s' to '%s':", tmp, dest);
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (lf)
+		fclose(lf);
+	if (lock >= 0)
+		close(lock);
+	free(trees);
+	free(tree);
+	free(rel);
+	free(dest);
+	free(srcdir);
+	free(lockpath);
+	free(tmp);
+	return rc;
+}
+
 static void linux_src_inputs(void *ctx, struct step_inputs *in)
 {
 	source_inputs(in, ((struct build *)ctx)->linux_src);
@@ -164,7 +276,8 @@ static void linux_src_inputs(void *ctx, struct step_inputs *in)
 static int linux_src_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	return extract_one(b, b->linux_src, log);
+	int rc = shared_tree(b, b->linux_src, log);
+	return rc > 0 ? extract_one(b, b->linux_src, log) : rc;
 }
 static void musl_src_inputs(void *ctx, struct step_inputs *in)
 {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench: figures, side by side in one run, no thresholds.
-#  1. cold build of the seed system (sources cached), steps one after
-#     another (MKDISTRO_PARALLEL_STEPS=1), in a fresh directory;
+#  1. cold build of the seed system (source files cached, the kernel's
+#     tree not yet unpacked), steps one after another
+#     (MKDISTRO_PARALLEL_STEPS=1), in a fresh directory;
 #  2. the same cold build with steps side by side (the default), in
 #     another fresh directory; the ratio of the two;
 #  3. no-op rebuild; rebuild after changing one overlay file; rebuild after
@@ -21,18 +22,33 @@ elapsed() { echo "$2 - $1" | bc; }
 
 echo "== sources (cache fill, not timed)"
 (cd "$w" && "$MKDISTRO" fetch)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/mkdistro/sources
+
+# A cache of its own for each cold build: the source files (linked or
+# copied), but not the kernel's unpacked tree, so that both builds unpack
+# it, as a first build on a machine does.
+own_cache() {
+	mkdir -p "$1/mkdistro/sources"
+	for f in "$cache"/*.tar.*; do
+		ln "$f" "$1/mkdistro/sources/" 2>/dev/null || cp "$f" "$1/mkdistro/sources/"
+	done
+}
 
 echo "== cold build, steps one after another ($(nproc) CPUs)"
 mkdir "$w/serial"
+own_cache "$w/cache-serial"
 t0=$(now)
-(cd "$w/serial" && MKDISTRO_PARALLEL_STEPS=1 "$MKDISTRO" -v build > build.log 2>&1)
+(cd "$w/serial" && XDG_CACHE_HOME="$w/cache-serial" MKDISTRO_PARALLEL_STEPS=1 "$MKDISTRO" -v build > build.log 2>&1)
 serial=$(elapsed "$t0" "$(now)")
 sed -n '/^step /,/^cpu/p' "$w/serial/build.log"
 serial_cpu=$(awk '$1 == "cpu" { print $2 }' "$w/serial/build.log")
-rm -rf "$w/serial"
+rm -rf "$w/serial" "$w/cache-serial"
 
 echo "== cold build, steps side by side"
 mkdir "$w/par"
+own_cache "$w/cache"
+# This cache stays for the rebuilds below.
+export XDG_CACHE_HOME="$w/cache"
 cd "$w/par"
 t0=$(now)
 "$MKDISTRO" -v build > build.log 2>&1

@@ -33,7 +33,11 @@ check "its kernel is in out-$a/" [ -s "out-$a/vmlinuz" ]
 check "its initramfs is in out-$a/" [ -s "out-$a/initrd.img" ]
 check "its steps are in build-$a/" [ -d "build-$a/stamps" ]
 expect_eq "the sources came from the shared cache (nothing fetched)" "$cache_before" "$(ls -l "$cache" 2>&1)"
+trees=$(dirname "$cache")/trees
+check "build-$a/src/linux links to the shared kernel tree" sh -c 'case "$(readlink "$1")" in "$2"/linux-*) [ -f "$1/Makefile" ];; *) exit 1;; esac' sh "build-$a/src/linux" "$trees"
 if [ -n "$x86_before" ]; then
+	expect_eq "the x86_64 build uses the same kernel tree" "$(readlink build/src/linux)" "$(readlink "build-$a/src/linux")"
+	check "the $a build did not unpack the kernel again" grep -q "is shared" "build-$a/logs/source-linux.log"
 	expect_eq "the x86_64 system beside it is untouched" "$x86_before" "$(sha256sum < out/vmlinuz)"
 	"$MKDISTRO" status > status-x86.log 2>&1
 	check "the x86_64 build is still up to date" [ $? -eq 0 ]
@@ -42,6 +46,19 @@ fi
 check "the $a build is up to date" [ $? -eq 0 ]
 run_out "$MKDISTRO" arches
 check "arches shows out-$a as built" sh -c "printf '%s\n' \"\$1\" | grep -q '^$a .* out-$a '" sh "$out"
+
+# The shared tree gone (deleted to reclaim space), and the remains of an
+# unpacking that died: the next build unpacks the tree again, clears the
+# remains, and rebuilds nothing else.
+tree=$(readlink "build-$a/src/linux")
+mv "$tree" "$trees/moved-away"
+mkdir "$trees/linux-dead.tmp.99999"
+"$MKDISTRO" -v build --arch "$a" > "rebuild-$a.log" 2>&1
+check "a build after the tree was removed succeeds" [ $? -eq 0 ]
+check "it unpacked the tree again" [ -f "$tree/Makefile" ]
+check "it removed what a dead unpacking left" [ ! -e "$trees/linux-dead.tmp.99999" ]
+expect_eq "only source:linux ran again" "source:linux" "$(awk '$3 == "ran" { print $1 }' "rebuild-$a.log")"
+rm -rf "$trees/moved-away"
 
 # Its programs are for that machine: check passes, the boot works.
 "$MKDISTRO" check --arch "$a" > "check-$a.log" 2>&1
