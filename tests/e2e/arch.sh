@@ -47,19 +47,6 @@ check "the $a build is up to date" [ $? -eq 0 ]
 run_out "$MKDISTRO" arches
 check "arches shows out-$a as built" sh -c "printf '%s\n' \"\$1\" | grep -q '^$a .* out-$a '" sh "$out"
 
-# The shared tree gone (deleted to reclaim space), and the remains of an
-# unpacking that died: the next build unpacks the tree again, clears the
-# remains, and rebuilds nothing else.
-tree=$(readlink "build-$a/src/linux")
-mv "$tree" "$trees/moved-away"
-mkdir "$trees/linux-dead.tmp.99999"
-"$MKDISTRO" -v build --arch "$a" > "rebuild-$a.log" 2>&1
-check "a build after the tree was removed succeeds" [ $? -eq 0 ]
-check "it unpacked the tree again" [ -f "$tree/Makefile" ]
-check "it removed what a dead unpacking left" [ ! -e "$trees/linux-dead.tmp.99999" ]
-expect_eq "only source:linux ran again" "source:linux" "$(awk '$3 == "ran" { print $1 }' "rebuild-$a.log")"
-rm -rf "$trees/moved-away"
-
 # Its programs are for that machine: check passes, the boot works.
 "$MKDISTRO" check --arch "$a" > "check-$a.log" 2>&1
 check "mkdistro check --arch $a finds nothing" [ $? -eq 0 ]
