@@ -710,11 +710,15 @@ static void test_jobserver_in_step(void **state)
 
 /* A real make in a step takes its jobs from the server, without -j: two
  * targets that wait for each other finish only if make runs them at once. */
+static int run_makefile(struct fx *f, char *makefile, const char *log)
+{
+	char *argv[] = { "make", "-s", "-f", makefile, NULL };
+	return proc_run(argv, f->dir, log, NULL) == 0 ? 0 : -1;
+}
+
 static int run_make(void *ctx, const char *log)
 {
-	struct fx *f = ctx;
-	char *argv[] = { "make", "-s", "-f", "wait.mk", NULL };
-	return proc_run(argv, f->dir, log, NULL) == 0 ? 0 : -1;
+	return run_makefile(ctx, "wait.mk", log);
 }
 
 static void test_jobserver_make(void **state)
@@ -751,9 +755,7 @@ static void test_jobserver_make(void **state)
  * it starts, how many of greedy's jobs are done. */
 static int run_greedy(void *ctx, const char *log)
 {
-	struct fx *f = ctx;
-	char *argv[] = { "make", "-s", "-f", "greedy.mk", NULL };
-	return proc_run(argv, f->dir, log, NULL) == 0 ? 0 : -1;
+	return run_makefile(ctx, "greedy.mk", log);
 }
 
 static int run_short(void *ctx, const char *log)
