@@ -888,7 +888,9 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 		else if (!strcmp(s->name, "toolchain"))
 			s->outputs[0] = bpath(b, "sysroot/bin/cc");
 		else if (!strncmp(s->name, "source:", 7)) {
-			char *rel = xasprintf("src/%s", s->name + 7);
+			/* A file inside, so that a link to a shared tree
+			 * that was removed counts as missing. */
+			char *rel = xasprintf("src/%s/Makefile", s->name + 7);
 			s->outputs[0] = bpath(b, rel);
 			free(rel);
 		}

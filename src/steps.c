@@ -166,12 +166,18 @@ static char *read_stamp(const struct plan *p, const struct step *s)
 	return text;
 }
 
-static int outputs_present(const struct step *s)
+/* The first of S's outputs that does not exist, or NULL. */
+static const char *missing_output(const struct step *s)
 {
 	for (int i = 0; i < 4 && s->outputs[i]; i++)
 		if (!path_exists(s->outputs[i]))
-			return 0;
-	return 1;
+			return s->outputs[i];
+	return NULL;
+}
+
+static int outputs_present(const struct step *s)
+{
+	return missing_output(s) == NULL;
 }
 
 static int up_to_date(const struct plan *p, const struct step *s)
@@ -683,7 +689,7 @@ int plan_status(struct plan *p)
 		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN) && outputs_present(s)) {
 			printf("up to date\n");
 		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN)) {
-			printf("stale: output missing\n");
+			printf("stale: output missing: %s\n", missing_output(s));
 			stale++;
 		} else {
 			const char *old = strchr(stamp, '\n');

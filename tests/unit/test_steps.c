@@ -471,7 +471,9 @@ static void test_status(void **state)
 	input[SB] = "1";
 	assert_int_equal(unlink(f->out[SD]), 0);
 	assert_int_equal(status(f, &out), 1);
-	assert_status(out, "d", "stale: output missing");
+	char *want = xasprintf("stale: output missing: %s", f->out[SD]);
+	assert_status(out, "d", want);
+	free(want);
 	assert_status(out, "b", "up to date");
 	free(out);
 }
