@@ -88,7 +88,8 @@ static const char common_help[] =
 	"      --arch NAME   target architecture (default: [system] arch, else x86_64;\n"
 	"                    mkdistro arches lists them)\n"
 	"      --offline     use only the source cache, never download\n"
-	"  -v, --verbose     more output (repeat for the commands run)\n"
+	"  -v, --verbose     more output: the steps' logs as they grow (repeat\n"
+	"                    for the commands run)\n"
 	"  -h, --help        this help\n";
 
 /* Set up the build for CFG; dies on a bad configuration. */

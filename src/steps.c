@@ -338,6 +338,7 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);
+	s->streamed = 0;
 	if (!tty)
 		fprintf(stderr, "[%zu/%zu] %s started\n", k, total, s->name);
 	fflush(NULL);
@@ -436,6 +437,39 @@ static void progress_draw(struct plan *p, double t0)
 	fflush(stderr);
 }
 
+/* -v: show what S's log gained since last time, each line after the
+ * step's name. A line still being written waits for its end, unless ALL
+ * (the step has ended) or it fills the whole buffer. */
+static void stream_log(struct plan *p, struct step *s, int all)
+{
+	char *log = step_file(p, s, p->logdir, "log");
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	free(log);
+	if (fd < 0)
+		return;
+	char chunk[1 << 14];
+	ssize_t r;
+	while ((r = pread(fd, chunk, sizeof(chunk), s->streamed)) > 0) {
+		ssize_t end = r;
+		while (end > 0 && chunk[end - 1] != '\n')
+			end--;
+		if (end == 0 && (all || r == (ssize_t)sizeof(chunk)))
+			end = r;
+		if (end == 0)
+			break;
+		for (ssize_t i = 0; i < end;) {
+			ssize_t n = 0;
+			while (i + n < end && chunk[i + n] != '\n')
+				n++;
+			fprintf(stderr, "%s| %.*s\n", s->name, (int)n, chunk + i);
+			i += n + 1;
+		}
+		s->streamed += end;
+	}
+	close(fd);
+	fflush(stderr);
+}
+
 /* Wait for one running step; returns it with its state set. On a
  * terminal the progress display is redrawn while waiting. */
 static struct step *step_reap(struct plan *p, double t0, int tty, int want_token, int *token_ready)
@@ -460,6 +494,8 @@ static struct step *step_reap(struct plan *p, double t0, int tty, int want_token
 			}
 			proc_untrack(pid);
 			kill(-pid, SIGKILL); /* anything it left behind */
+			if (verbose)
+				stream_log(p, s, 1);
 			s->pid = 0;
 			s->seconds = now_seconds() - t0 - s->start;
 			s->state = WIFEXITED(st) && WEXITSTATUS(st) == 0 && outputs_present(s) ? STEP_DONE
@@ -470,6 +506,9 @@ static struct step *step_reap(struct plan *p, double t0, int tty, int want_token
 		}
 		if (tty)
 			progress_draw(p, t0);
+		for (size_t i = 0; i < p->n && verbose; i++)
+			if (p->steps[i].state == STEP_RUNNING)
+				stream_log(p, &p->steps[i], 0);
 		/* Wake up for a slot that a make gave back (it can start a
 		 * waiting step before any running one ends), or to look again. */
 		struct pollfd pfd = { .fd = js_sched, .events = POLLIN };

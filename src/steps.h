@@ -45,6 +45,7 @@ struct step {
 	char *inputs_text;
 	int needed, state;
 	pid_t pid;            /* while running */
+	off_t streamed;       /* bytes of its log shown (-v) */
 	double start, seconds; /* start: from the plan's start */
 };
 

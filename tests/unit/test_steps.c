@@ -34,6 +34,8 @@ static const char *input[NSTEPS];
 /* Name of a step that fails, or that "succeeds" without its output. */
 static const char *failing;
 static const char *forgetful;
+/* Written to every step's log after "working\n", when set. */
+static const char *extra_log;
 
 struct fx {
 	char *dir, *stampdir, *logdir, *runlog;
@@ -77,6 +79,8 @@ static int do_run(struct fx *f, int i, const char *log)
 	append(f->runlog, line);
 	free(line);
 	append(log, "working\n");
+	if (extra_log)
+		append(log, extra_log);
 	if (failing && !strcmp(failing, names[i])) {
 		append(log, "step is failing on purpose\n");
 		return -1;
@@ -122,7 +126,7 @@ static int setup(void **state)
 		f->out[i] = pathf(f, "%s.out", names[i]);
 		input[i] = "1";
 	}
-	failing = forgetful = NULL;
+	failing = forgetful = extra_log = NULL;
 
 	struct step *s = f->steps;
 	s[SA] = (struct step){ .name = "a", .inputs = inputs_SA, .run = run_SA };
@@ -526,6 +530,54 @@ static void test_report(void **state)
 	}
 	assert_true(f->plan.seconds >= 0);
 	free(err);
+}
+
+/* How often NEEDLE occurs in HAY. */
+static int occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* -v streams every step's log as it grows, each line once, after the
+ * step's name; a last line without a newline and a line longer than the
+ * reading buffer are shown whole too. */
+static void test_verbose_streams_logs(void **state)
+{
+	struct fx *f = *state;
+	char *err;
+
+	extra_log = "last words";
+	assert_int_equal(run_plan(&f->plan, "all", &err), 0);
+	assert_null(strstr(err, "| working"));
+	free(err);
+
+	verbose = 1;
+	input[SA] = "2";
+	int rc = run_plan(&f->plan, "all", &err);
+	for (int i = 0; i < SALL; i++) {
+		char *line = xasprintf("\n%s| working\n%s| last words\n", names[i], names[i]);
+		if (occurrences(err, line) != 1)
+			fail_msg("%s's log shown %d times, want 1:\n%s", names[i], occurrences(err, line), err);
+		free(line);
+	}
+	free(err);
+
+	/* Longer than the reading buffer, without a newline; only d runs. */
+	char *wide = xcalloc(1, 40001);
+	memset(wide, 'x', 40000);
+	extra_log = wide;
+	input[SD] = "2";
+	rc |= run_plan(&f->plan, "all", &err);
+	verbose = 0;
+	assert_int_equal(rc, 0);
+	assert_null(strstr(err, "a| working"));
+	assert_int_equal(occurrences(err, "d| working\n"), 1);
+	assert_int_equal(occurrences(err, "x"), 40000);
+	free(err);
+	free(wide);
 }
 
 /* Two independent steps, each waiting (5 s at most) for the other's
@@ -988,6 +1040,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verbose_streams_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobs_bound_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobserver_in_step, setup, teardown),
