@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -41,6 +42,60 @@ void proc_forget_all(void)
 		tracked[i] = 0;
 }
 
+/* Whether a process other than a zombie is left in process group PG: 1
+ * or 0, or -1 when /proc cannot tell. Reads /proc with system calls only,
+ * as it runs in signal handlers. */
+static int group_alive(pid_t pg)
+{
+	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	char ents[4096];
+	ssize_t n;
+	int found = 0;
+	while (!found && (n = getdents64(dir, ents, sizeof(ents))) > 0) {
+		for (ssize_t off = 0; off < n && !found;) {
+			struct dirent64 *d = (struct dirent64 *)(ents + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '1' || d->d_name[0] > '9')
+				continue;
+			char path[64] = "/proc/";
+			size_t len = strlen(path);
+			for (const char *c = d->d_name; *c && len < sizeof(path) - 6; c++)
+				path[len++] = *c;
+			memcpy(path + len, "/stat", 6);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* it ended meanwhile */
+			char st[512];
+			ssize_t r = read(fd, st, sizeof(st) - 1);
+			close(fd);
+			if (r <= 0)
+				continue;
+			st[r] = 0;
+			/* "PID (COMM) STATE PPID PGRP ...": COMM may hold ')' */
+			char *p = strrchr(st, ')');
+			if (!p || p[1] != ' ' || !p[2])
+				continue;
+			char state = p[2];
+			p += 3;
+			while (*p == ' ')
+				p++;
+			while (*p && *p != ' ')
+				p++; /* PPID */
+			long group = 0;
+			while (*p == ' ')
+				p++;
+			while (*p >= '0' && *p <= '9')
+				group = group * 10 + (*p++ - '0');
+			if (group == pg && state != 'Z' && state != 'X')
+				found = 1;
+		}
+	}
+	close(dir);
+	return n < 0 && !found ? -1 : found;
+}
+
 void proc_kill_all(void)
 {
 	int any = 0;
@@ -50,13 +105,23 @@ void proc_kill_all(void)
 	if (!any)
 		return;
 	/* Give them a moment to clean up (a step stops its own children
-	 * first), then make sure. A group whose leader has exited counts as
-	 * done; WNOWAIT leaves its status for proc_wait(). */
+	 * first; make deletes what it left half written), then make sure. A
+	 * group counts as done when only zombies are left in it: its
+	 * leader's exit is not enough, as a compiler or a trap below it may
+	 * still be finishing. Without /proc, a group whose leader has exited
+	 * counts as done; WNOWAIT leaves its status for proc_wait(). */
 	for (int tries = 0; tries < 100; tries++) {
 		int alive = 0;
 		for (int i = 0; i < MAX_TRACKED; i++) {
 			if (tracked[i] <= 0 || kill(-tracked[i], 0) < 0)
 				continue;
+			int live = group_alive(tracked[i]);
+			if (live == 0)
+				continue;
+			if (live > 0) {
+				alive = 1;
+				continue;
+			}
 			siginfo_t info;
 			memset(&info, 0, sizeof(info));
 			if (waitid(P_PID, (id_t)tracked[i], &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&

@@ -9,12 +9,19 @@
 # of tests/fuzz/corpus/NAME once, no new fuzzing: one check per target.
 # End-to-end tests are tests/e2e/*.sh; each prints "ok - NAME" or
 # "not ok - NAME" per check (TAP style) and exits non-zero on failure.
+# A check this machine cannot run (cmocka's skip(), TAP's "ok - ... # SKIP";
+# e.g. the disk-full tests need user namespaces, which a chroot forbids) is
+# counted neither passed nor failed: it is listed, with its reason, before
+# the last line.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
 pass=0
 fail=0
 failed=""
+# Tests that could not run here (cmocka's skip(), e.g. no user namespaces
+# in a chroot), each with the reason it gave: said at the end, not hidden.
+skipped=""
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in obj-san/test_*; do
@@ -23,8 +30,10 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 		rc=$?
 		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+		sk=$(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
 		p=${p:-0}
 		f=${f:-0}
+		sk=${sk:-0}
 		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 			# Crashed or a sanitizer stopped it: count the program as failed.
 			f=1
@@ -35,7 +44,16 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 			printf '%s\n' "$out"
 			failed="$failed ${t#obj-san/}"
 		fi
-		echo "unit $(basename "$t"): $p passed, $f failed"
+		if [ "$sk" -ne 0 ]; then
+			echo "unit $(basename "$t"): $p passed, $f failed, $sk skipped"
+			# The skipped tests' names and the reasons they printed.
+			printf '%s\n' "$out" | grep -i -e 'skip' -e 'not tested' |
+				grep -v -e '\] [0-9]* test(s)' -e 'SKIPPED TEST(S)' |
+				awk '!seen[$0]++ { print "  " $0 }'
+			skipped="$skipped ${t#obj-san/}($sk)"
+		else
+			echo "unit $(basename "$t"): $p passed, $f failed"
+		fi
 	done
 fi
 
@@ -76,8 +94,10 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
 		log=$(mktemp)
 		sh "$t" 2>&1 | tee "$log"
 		rc=$(sed -n 's/^# exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
-		p=$(grep -c '^ok ' "$log")
+		sk=$(grep -c '^ok .*# SKIP' "$log")
+		p=$(($(grep -c '^ok ' "$log") - sk))
 		f=$(grep -c '^not ok ' "$log")
+		[ "$sk" -ne 0 ] && skipped="$skipped e2e-$name($sk)"
 		if [ "${rc:-1}" -ne 0 ] && [ "$f" -eq 0 ]; then
 			echo "not ok - $name ended early (status ${rc:-unknown})"
 			f=1
@@ -89,6 +109,7 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
 	done
 fi
 
+[ -n "$skipped" ] && echo "skipped (could not run on this machine, see above):$skipped"
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
