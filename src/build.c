@@ -298,19 +298,23 @@ static int busybox_src_run(void *ctx, const char *log)
 	return extract_one(b, b->busybox_src, log);
 }
 
-/* The host compiler takes part in every compiled output. */
+/* The host compiler takes part in every compiled output. Asked once per
+ * compiler (the architecture's prefix), as several steps need it. */
 static void compiler_inputs(const struct build *b, struct step_inputs *in)
 {
-	static char *version;
-	if (!version) {
+	static char *version, *asked;
+	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
+	if (!version || strcmp(asked, gcc)) {
 		struct buf out = {0};
-		char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
 		char *argv[] = { gcc, "--version", NULL };
 		if (proc_capture(argv, NULL, "/dev/null", &out) != 0)
 			buf_addstr(&out, "unknown");
+		free(version);
+		free(asked);
 		version = buf_steal(&out);
-		free(gcc);
+		asked = xstrdup(gcc);
 	}
+	free(gcc);
 	step_input_str(in, "compiler", version);
 	step_input_str(in, "arch", b->arch->name);
 	step_input_str(in, "target cflags", b->arch->target_cflags ? b->arch->target_cflags : "");
