@@ -725,11 +725,14 @@ int plan_status(struct plan *p)
 		if (!stamp || strncmp(stamp, "key ", 4)) {
 			printf("stale: never built\n");
 			stale++;
-		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN) && outputs_present(s)) {
-			printf("up to date\n");
 		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN)) {
-			printf("stale: output missing: %s\n", missing_output(s));
-			stale++;
+			const char *missing = missing_output(s);
+			if (missing) {
+				printf("stale: output missing: %s\n", missing);
+				stale++;
+			} else {
+				printf("up to date\n");
+			}
 		} else {
 			const char *old = strchr(stamp, '\n');
 			printf("stale: ");

@@ -19,21 +19,23 @@ what=${1:-all}
 pass=0
 fail=0
 failed=""
-# Tests that could not run here (cmocka's skip(), e.g. no user namespaces
-# in a chroot), each with the reason it gave: said at the end, not hidden.
 skipped=""
+
+# cmocka's count for a summary label ("PASSED  ", "FAILED  ", "SKIPPED ")
+# in $out, or 0.
+cmocka_count() {
+	n=$(printf '%s\n' "$out" | sed -n "s/^\[  $1\] \([0-9]*\) test.*/\1/p" | tail -1)
+	echo "${n:-0}"
+}
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in obj-san/test_*; do
 		[ -x "$t" ] || continue
 		out=$("$t" 2>&1)
 		rc=$?
-		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-		sk=$(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | tail -1)
-		p=${p:-0}
-		f=${f:-0}
-		sk=${sk:-0}
+		p=$(cmocka_count "PASSED  ")
+		f=$(cmocka_count "FAILED  ")
+		sk=$(cmocka_count "SKIPPED ")
 		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 			# Crashed or a sanitizer stopped it: count the program as failed.
 			f=1
@@ -44,16 +46,16 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 			printf '%s\n' "$out"
 			failed="$failed ${t#obj-san/}"
 		fi
-		if [ "$sk" -ne 0 ]; then
-			echo "unit $(basename "$t"): $p passed, $f failed, $sk skipped"
-			# The skipped tests' names and the reasons they printed.
-			printf '%s\n' "$out" | grep -i -e 'skip' -e 'not tested' |
-				grep -v -e '\] [0-9]* test(s)' -e 'SKIPPED TEST(S)' |
-				awk '!seen[$0]++ { print "  " $0 }'
-			skipped="$skipped ${t#obj-san/}($sk)"
-		else
+		if [ "$sk" -eq 0 ]; then
 			echo "unit $(basename "$t"): $p passed, $f failed"
+			continue
 		fi
+		echo "unit $(basename "$t"): $p passed, $f failed, $sk skipped"
+		# The skipped tests' names and the reasons they printed.
+		printf '%s\n' "$out" | grep -i -e 'skip' -e 'not tested' |
+			grep -v -e '\] [0-9]* test(s)' -e 'SKIPPED TEST(S)' |
+			awk '!seen[$0]++ { print "  " $0 }'
+		skipped="$skipped ${t#obj-san/}($sk)"
 	done
 fi
 
