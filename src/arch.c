@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "util.h"
 
@@ -328,4 +329,29 @@ char *arch_build_dir(const struct arch *a)
 char *arch_out_dir(const struct arch *a)
 {
 	return a == arch_default() ? xstrdup("out") : xasprintf("out-%s", a->name);
+}
+
+/* uname(2)'s machine names and the entries they are. MIPS says "mips"
+ * and "mips64" in either byte order: the host's is the one mkdistro was
+ * compiled for. */
+static const char *const host_machines[][2] = {
+	{ "x86_64", "x86_64" },   { "i386", "i686" },       { "i486", "i686" },   { "i586", "i686" },
+	{ "i686", "i686" },       { "aarch64", "aarch64" }, { "armv7l", "arm" },  { "armv8l", "arm" },
+	{ "riscv64", "riscv64" }, { "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "m68k", "m68k" },
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{ "mips", "mipsel" },     { "mips64", "mips64el" },
+#else
+	{ "mips", "mips" },
+#endif
+};
+
+const struct arch *arch_host(void)
+{
+	struct utsname u;
+	if (uname(&u) < 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(host_machines) / sizeof(host_machines[0]); i++)
+		if (!strcmp(u.machine, host_machines[i][0]))
+			return arch_find(host_machines[i][1]);
+	return NULL;
 }

@@ -57,8 +57,12 @@ struct arch {
 
 /* The entry for NAME, or NULL. */
 const struct arch *arch_find(const char *name);
-/* The host's architecture entry (the default target). */
+/* The default target, x86_64 (the first entry), wherever mkdistro runs:
+ * its directories are build/ and out/. */
 const struct arch *arch_default(void);
+/* The entry of the machine mkdistro runs on (uname(2)), or NULL when the
+ * table has none: the only target KVM can run. */
+const struct arch *arch_host(void);
 /* The Nth entry, or NULL past the end. */
 const struct arch *arch_at(size_t n);
 /* Names of all entries as "a, b, c" in new memory. */

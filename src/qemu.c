@@ -1035,7 +1035,8 @@ const char *qemu_accel(const struct boot *b)
 			warn("MKDISTRO_ACCEL='%s' ignored: use kvm or tcg", env);
 	}
 	/* KVM runs only the host's own architecture. */
-	if (strcmp(b->arch->name, arch_default()->name) || access("/dev/kvm", R_OK | W_OK) != 0 ||
+	const struct arch *host = arch_host();
+	if (!host || strcmp(b->arch->name, host->name) || access("/dev/kvm", R_OK | W_OK) != 0 ||
 	    !b->kernel)
 		return "tcg";
 

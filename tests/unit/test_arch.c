@@ -1,7 +1,8 @@
 /* Tests for the architecture table: every entry is complete and
  * consistent with itself (the console's and the FPU's kernel options are
  * requested, the image is what the make target builds), and the names,
- * directories and package lists derived from it. */
+ * directories and package lists derived from it, and the host's entry
+ * (from uname). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -137,6 +141,48 @@ static void test_dirs_and_packages(void **state)
 	free(p);
 }
 
+/* The machine uname(2) reports to the code under test, or NULL for the
+ * real one: this definition takes the place of the C library's. */
+static const char *fake_machine;
+
+int uname(struct utsname *u)
+{
+	if (syscall(SYS_uname, u) < 0)
+		return -1;
+	if (fake_machine)
+		snprintf(u->machine, sizeof(u->machine), "%s", fake_machine);
+	return 0;
+}
+
+/* The host is what uname says, in the table's names, not always x86_64;
+ * a machine with no entry has none (KVM then runs no target). */
+static void test_host_from_uname(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "x86_64", "x86_64" },   { "i686", "i686" },   { "i586", "i686" },
+		{ "aarch64", "aarch64" }, { "armv7l", "arm" },  { "riscv64", "riscv64" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "m68k", "m68k" },
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		{ "mips", "mipsel" },     { "mips64", "mips64el" },
+#endif
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_machine = cases[i][0];
+		const struct arch *a = arch_host();
+		if (!a || strcmp(a->name, cases[i][1]))
+			fail_msg("uname '%s': host '%s', expected '%s'", cases[i][0], a ? a->name : "none",
+				 cases[i][1]);
+	}
+	fake_machine = "sparc64";
+	assert_null(arch_host());
+	fake_machine = "ppc64"; /* big-endian: the table has only ppc64le */
+	assert_null(arch_host());
+	/* The default target stays x86_64 wherever mkdistro runs. */
+	fake_machine = "aarch64";
+	assert_string_equal(arch_default()->name, "x86_64");
+	fake_machine = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_needs_requested),
 		cmocka_unit_test(test_unique_names),
 		cmocka_unit_test(test_dirs_and_packages),
+		cmocka_unit_test(test_host_from_uname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
