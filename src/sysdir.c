@@ -44,9 +44,11 @@ int sysdir_init(const char *dir)
 	if (r)
 		goto out;
 	/* The written file names the new files by relative paths; everything
-	 * else is the built-in default, each key with its explanation. */
+	 * else is the built-in default, each key with its explanation: what
+	 * an empty file there gives, never the ./mkdistro.conf of the
+	 * directory mkdistro runs in. */
 	struct config c = {0};
-	if (config_load(&c, NULL, 0) < 0)
+	if (config_parse(&c, "", 0, conf) < 0)
 		goto out;
 	char *saved[3] = { c.kernel_fragment, c.busybox_fragment, c.overlay };
 	c.kernel_fragment = "kernel.fragment";

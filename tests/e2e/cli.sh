@@ -68,3 +68,14 @@ expect_eq "packages --arch riscv64" "gcc-riscv64-linux-gnu qemu-system-misc open
 run_out "$MKDISTRO" packages --arch all
 check "packages --arch all names every cross compiler" \
 	sh -c 'printf "%s" "$1" | grep -q "gcc-s390x-linux-gnu" && printf "%s" "$1" | grep -q "gcc-mipsel-linux-gnu"' - "$out"
+
+# init writes the built-in defaults, also when run inside another system
+# directory (whose mkdistro.conf is not the default).
+d=$(tmpdir)
+printf '[system]\nhostname = elsewhere\n[qemu]\nmemory = 512\n' > "$d/mkdistro.conf"
+(cd "$d" && "$MKDISTRO" init new > init.log 2>&1)
+check "init inside a system directory exits 0" [ $? -eq 0 ]
+check "init there writes the default hostname, not the directory's" \
+	grep -qx "hostname = mkdistro" "$d/new/mkdistro.conf"
+check "init there writes the default memory, not the directory's" \
+	grep -qx "memory = 128" "$d/new/mkdistro.conf"
