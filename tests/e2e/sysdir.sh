@@ -12,7 +12,7 @@ check "init creates a system directory" [ $? -eq 0 ]
 for f in mkdistro.conf kernel.fragment busybox.fragment .gitignore; do
 	check "init wrote $f" [ -f "$d/$f" ]
 done
-check "init made overlay/ and programs/" [ -d "$d/overlay" ] && [ -d "$d/programs" ]
+check "init made overlay/ and programs/" sh -c '[ -d "$1/overlay" ] && [ -d "$1/programs" ]' - "$d"
 check "the config explains every key" grep -q "^# PID 1" "$d/mkdistro.conf"
 check "the config names the fragments" grep -qx "fragment = kernel.fragment" "$d/mkdistro.conf"
 echo "# mine" >> "$d/mkdistro.conf"
