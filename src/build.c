@@ -54,6 +54,44 @@ static char *bpath(const struct build *b, const char *rel)
 	return path_join(b->builddir, rel);
 }
 
+/* Where each part is built, under build/. */
+static const struct part {
+	const char *src;         /* its unpacked sources */
+	const char *obj;         /* its object directory */
+	const char *config_step; /* the step that makes OBJ/.config */
+} parts[] = {
+	[BUILD_KERNEL] = { "src/linux", "linux", "kconfig" },
+	[BUILD_BUSYBOX] = { "src/busybox", "busybox", "bbconfig" },
+};
+
+char *build_srcdir(const struct build *b, enum build_part part)
+{
+	return bpath(b, parts[part].src);
+}
+
+char *build_objdir(const struct build *b, enum build_part part)
+{
+	return bpath(b, parts[part].obj);
+}
+
+char *build_dotconfig(const struct build *b, enum build_part part)
+{
+	char *obj = build_objdir(b, part);
+	char *path = path_join(obj, ".config");
+	free(obj);
+	return path;
+}
+
+const char *build_config_step(enum build_part part)
+{
+	return parts[part].config_step;
+}
+
+char *build_sysroot(const struct build *b)
+{
+	return bpath(b, "sysroot");
+}
+
 /* The kernel fragment in effect: seed, architecture, decompressor, then
  * the user's fragment (which wins). */
 static int kernel_fragment(const struct build *b, struct kconfig_set *out)
@@ -337,23 +375,40 @@ static void kconfig_inputs(void *ctx, struct step_inputs *in)
 	buf_free(&text);
 }
 
+char **build_kernel_make(const struct build *b, const char *objdir, const char *target,
+			 const char *extra)
+{
+	char *v[] = {
+		xstrdup("make"),
+		xstrdup("-C"),
+		build_srcdir(b, BUILD_KERNEL),
+		xasprintf("O=%s", objdir),
+		xasprintf("ARCH=%s", b->arch->kernel_arch),
+		xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix),
+		jobs_arg(b),
+		b->cfg->ccache ? xasprintf("CC=ccache %sgcc", b->arch->cross_prefix) : NULL,
+		target ? xstrdup(target) : NULL,
+		extra ? xstrdup(extra) : NULL,
+	};
+	size_t n = sizeof(v) / sizeof(v[0]);
+	char **argv = xcalloc(n + 1, sizeof(*argv));
+	memcpy(argv, v, sizeof(v));
+	return compact(argv, n);
+}
+
+void build_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
 static int make_kernel(const struct build *b, const char *log, const char *objdir,
 		       const char *target, const char *extra)
 {
-	char *src = bpath(b, "src/linux");
-	char *o = xasprintf("O=%s", objdir);
-	char *arch = xasprintf("ARCH=%s", b->arch->kernel_arch);
-	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
-	char *j = jobs_arg(b);
-	char *cc = b->cfg->ccache ? xasprintf("CC=ccache %sgcc", b->arch->cross_prefix) : NULL;
-	char *argv[] = { "make", "-C", src, o, arch, cross, j, cc, (char *)target, (char *)extra, NULL };
-	int rc = run(log, NULL, compact(argv, 10));
-	free(cc);
-	free(src);
-	free(o);
-	free(arch);
-	free(cross);
-	free(j);
+	char **argv = build_kernel_make(b, objdir, target, extra);
+	int rc = run(log, NULL, argv);
+	build_argv_free(argv);
 	return rc;
 }
 
@@ -361,9 +416,9 @@ static int kconfig_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
 	struct kconfig_set frag = {0};
-	char *obj = bpath(b, "linux");
-	char *dotconfig = path_join(obj, ".config");
-	char *src = bpath(b, "src/linux");
+	char *obj = build_objdir(b, BUILD_KERNEL);
+	char *dotconfig = build_dotconfig(b, BUILD_KERNEL);
+	char *src = build_srcdir(b, BUILD_KERNEL);
 	int rc = -1;
 
 	if (kernel_fragment(b, &frag) < 0 || mkdir_p(obj, 0755) < 0)
@@ -402,7 +457,7 @@ static void kernel_inputs(void *ctx, struct step_inputs *in)
 static int kernel_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	char *obj = bpath(b, "linux");
+	char *obj = build_objdir(b, BUILD_KERNEL);
 	char *image = path_join(obj, b->arch->kernel_image);
 	char *out = build_kernel_path(b);
 	int rc = -1;
@@ -443,7 +498,7 @@ static int musl_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
 	char *obj = bpath(b, "musl");
-	char *sysroot = bpath(b, "sysroot");
+	char *sysroot = build_sysroot(b);
 	char *configure = bpath(b, "src/musl/configure");
 	char *target = xasprintf("--target=%s", b->arch->musl_target);
 	char *cross = xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix);
@@ -487,7 +542,7 @@ static void toolchain_inputs(void *ctx, struct step_inputs *in)
 static int toolchain_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	char *sysroot = bpath(b, "sysroot");
+	char *sysroot = build_sysroot(b);
 	char *kh = bpath(b, "kheaders/include");
 	int rc = toolchain_write(b->arch, sysroot, kh);
 	free(sysroot);
@@ -515,10 +570,10 @@ static int bbconfig_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
 	struct kconfig_set frag = {0};
-	char *obj = bpath(b, "busybox");
-	char *src = bpath(b, "src/busybox");
+	char *obj = build_objdir(b, BUILD_BUSYBOX);
+	char *src = build_srcdir(b, BUILD_BUSYBOX);
 	char *o = xasprintf("O=%s", obj);
-	char *dotconfig = path_join(obj, ".config");
+	char *dotconfig = build_dotconfig(b, BUILD_BUSYBOX);
 	int rc = -1;
 
 	if (busybox_fragment(b, &frag) < 0 || mkdir_p(obj, 0755) < 0)
@@ -554,8 +609,8 @@ out:
 static int busybox_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	char *obj = bpath(b, "busybox");
-	char *sysroot = bpath(b, "sysroot");
+	char *obj = build_objdir(b, BUILD_BUSYBOX);
+	char *sysroot = build_sysroot(b);
 	char *wrapper = toolchain_cc(sysroot);
 	char *cc = xasprintf("CC=%s%s", b->cfg->ccache ? "ccache " : "", wrapper);
 	char *dest = bpath(b, "busybox-install");
@@ -640,7 +695,7 @@ static int programs_run(void *ctx, const char *log)
 	char *src = programs_dir(b);
 	char *dest = bpath(b, "programs");
 	char *bindir = path_join(dest, "usr/bin");
-	char *sysroot = bpath(b, "sysroot");
+	char *sysroot = build_sysroot(b);
 	char *cc = toolchain_cc(sysroot);
 	int rc = -1;
 	size_t n = 0;
@@ -1089,9 +1144,9 @@ static int build_validate(const struct build *b)
 	return rc;
 }
 
-int build_fragment(const struct build *b, int busybox, struct kconfig_set *out)
+int build_fragment(const struct build *b, enum build_part part, struct kconfig_set *out)
 {
-	return busybox ? busybox_fragment(b, out) : kernel_fragment(b, out);
+	return part == BUILD_BUSYBOX ? busybox_fragment(b, out) : kernel_fragment(b, out);
 }
 
 int build_upto(struct build *b, const char *step)

@@ -31,6 +31,10 @@ struct build {
 	struct plan plan;
 };
 
+/* The parts whose configuration is edited by hand (menuconfig, config):
+ * where each is built is the build's to say, through the functions below. */
+enum build_part { BUILD_KERNEL, BUILD_BUSYBOX };
+
 /* Prepare B for CFG in the current directory. Returns 0, or -1 after
  * warn() (unknown version, no cache directory). */
 int build_init(struct build *b, const struct config *cfg, int jobs);
@@ -46,13 +50,37 @@ int build_fetch(struct build *b);
 int build_all(struct build *b);
 /* Run the plan up to STEP only (e.g. "toolchain", "kconfig"). 0 or -1. */
 int build_upto(struct build *b, const char *step);
-/* The kernel (BUSYBOX 0) or BusyBox (1) fragment in effect: built-in
- * symbols, then the user's fragment. OUT is initialised. 0 or -1. */
-int build_fragment(const struct build *b, int busybox, struct kconfig_set *out);
+/* The fragment in effect for PART: built-in symbols, then the user's
+ * fragment. OUT is initialised. 0 or -1. */
+int build_fragment(const struct build *b, enum build_part part, struct kconfig_set *out);
 /* The kernel command line for booting the built system (new memory). */
 char *build_cmdline(const struct build *b);
 /* Paths of the outputs (new memory). */
 char *build_kernel_path(const struct build *b);
 char *build_initrd_path(const struct build *b);
+/* PART's unpacked source tree, build/src/linux or build/src/busybox
+ * (absolute, new memory). */
+char *build_srcdir(const struct build *b, enum build_part part);
+/* PART's out-of-tree object directory, build/linux or build/busybox
+ * (absolute, new memory). */
+char *build_objdir(const struct build *b, enum build_part part);
+/* PART's .config in its object directory (absolute, new memory). */
+char *build_dotconfig(const struct build *b, enum build_part part);
+/* The step that makes PART's .config: "kconfig" or "bbconfig" (static). */
+const char *build_config_step(enum build_part part);
+/* The target's sysroot, build/sysroot: musl, the kernel headers and the
+ * compiler wrapper (absolute, new memory). */
+char *build_sysroot(const struct build *b);
+/* The command line of a make in the kernel's tree with object directory
+ * OBJDIR, the same for every caller (the kconfig, kernel and headers steps,
+ * menuconfig) so that the kernel's Kconfig always sees the target's
+ * compiler: make -C SRC O=OBJDIR ARCH= CROSS_COMPILE= [-jN, unless the
+ * plan's job server runs] [CC=ccache ...gcc with [build] ccache] TARGET
+ * [EXTRA]. TARGET and EXTRA may be NULL. A NULL-terminated vector in new
+ * memory: free it with build_argv_free(). */
+char **build_kernel_make(const struct build *b, const char *objdir, const char *target,
+			 const char *extra);
+/* Free a vector from build_kernel_make() and each of its strings. */
+void build_argv_free(char **argv);
 
 #endif

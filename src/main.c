@@ -236,7 +236,7 @@ static char *toolchain_ready(struct build *b)
 {
 	if (build_upto(b, "toolchain") < 0)
 		return NULL;
-	return path_join(b->builddir, "sysroot");
+	return build_sysroot(b);
 }
 
 static int cmd_cc(struct opts *o, struct config *cfg)
@@ -293,8 +293,7 @@ static void print_times(const struct boot_times *t)
  * also a closing line when all is well. Returns the number of errors. */
 static int check_built(const struct build *b, int verbose_ok)
 {
-	char *kdir = path_join(b->builddir, "linux");
-	char *kconfig_path = path_join(kdir, ".config");
+	char *kconfig_path = build_dotconfig(b, BUILD_KERNEL);
 	char *kconfig = read_file_quiet(kconfig_path, NULL);
 	char *initrd = build_initrd_path(b);
 	char *cmdline = build_cmdline(b);
@@ -318,7 +317,6 @@ static int check_built(const struct build *b, int verbose_ok)
 		fprintf(stderr, "mkdistro: check: %s and %s: no problem found%s\n", initrd,
 			kconfig_path, r.n ? " but the warnings above" : "");
 	lint_report_free(&r);
-	free(kdir);
 	free(kconfig_path);
 	free(kconfig);
 	free(initrd);

@@ -13,15 +13,13 @@
 
 struct component {
 	const char *name;
-	int busybox;
-	const char *step;   /* the step that makes its .config */
-	const char *objdir; /* under build/ */
-	const char *key;    /* config section of its fragment */
+	enum build_part part;
+	const char *key; /* config section of its fragment */
 };
 
 static const struct component components[] = {
-	{ "kernel", 0, "kconfig", "linux", "[linux] fragment" },
-	{ "busybox", 1, "bbconfig", "busybox", "[busybox] fragment" },
+	{ "kernel", BUILD_KERNEL, "[linux] fragment" },
+	{ "busybox", BUILD_BUSYBOX, "[busybox] fragment" },
 };
 
 static const struct component *find(const char *name)
@@ -65,9 +63,8 @@ static int cmp_sym(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-/* The fragment file FILE with the symbols of CHANGES set, sorted by name,
- * one per line, so that it reads well in a diff. */
-static int write_back(const char *file, const struct kconfig_set *changes)
+/* Sorted by name, one per line, so that it reads well in a diff. */
+int menuconfig_write_back(const char *file, const struct kconfig_set *changes)
 {
 	struct kconfig_set frag = {0};
 	if (path_exists(file) ? kconfig_parse_file(file, &frag) < 0 : kconfig_parse("", file, &frag) < 0)
@@ -92,12 +89,40 @@ static int write_back(const char *file, const struct kconfig_set *changes)
 	return rc;
 }
 
+char **menuconfig_command(const struct build *b, const char *name, char **cwd)
+{
+	const struct component *c = find(name);
+	*cwd = NULL;
+	if (!c)
+		return NULL;
+	if (c->part == BUILD_BUSYBOX) {
+		char **argv = xcalloc(3, sizeof(*argv));
+		argv[0] = xstrdup("make");
+		argv[1] = xstrdup("menuconfig");
+		*cwd = build_objdir(b, c->part);
+		return argv;
+	}
+	/* The kernel's Kconfig asks the compiler (CC_VERSION_TEXT, ...): the
+	 * host's gcc for a cross target would change those symbols, and the
+	 * change would land in the user's fragment. */
+	char *obj = build_objdir(b, c->part);
+	char **argv = build_kernel_make(b, obj, "menuconfig", NULL);
+	free(obj);
+	return argv;
+}
+
+/* The user's fragment file of C's part, or NULL. */
+static const char *fragment_file(const struct build *b, const struct component *c)
+{
+	return c->part == BUILD_BUSYBOX ? b->cfg->busybox_fragment : b->cfg->kernel_fragment;
+}
+
 int menuconfig_run(struct build *b, const char *name)
 {
 	const struct component *c = find(name);
 	if (!c)
 		return -1;
-	const char *fragfile = c->busybox ? b->cfg->busybox_fragment : b->cfg->kernel_fragment;
+	const char *fragfile = fragment_file(b, c);
 	if (!fragfile) {
 		warn("no %s file in the configuration to write the changes to: set %s = FILE in "
 		     "mkdistro.conf (mkdistro init creates one)", c->key, c->key);
@@ -107,27 +132,23 @@ int menuconfig_run(struct build *b, const char *name)
 		warn("menuconfig needs a terminal");
 		return -1;
 	}
-	if (build_upto(b, c->step) < 0)
+	const char *step = build_config_step(c->part);
+	if (build_upto(b, step) < 0)
 		return -1;
-	char *obj = path_join(b->builddir, c->objdir);
-	char *dotconfig = path_join(obj, ".config");
+	char *dotconfig = build_dotconfig(b, c->part);
 	struct kconfig_set before = {0}, after = {0}, changes = {0};
 	int rc = -1;
 	if (kconfig_parse_file(dotconfig, &before) < 0)
 		goto out;
 
-	char *src = path_join(b->builddir, c->busybox ? "src/busybox" : "src/linux");
-	char *o = xasprintf("O=%s", obj);
-	char *arch = xasprintf("ARCH=%s", b->arch->kernel_arch);
-	char *kernel_argv[] = { "make", "-C", src, o, arch, "menuconfig", NULL };
-	char *busybox_argv[] = { "make", "menuconfig", NULL };
-	int st = c->busybox ? run_foreground(busybox_argv, obj) : run_foreground(kernel_argv, NULL);
+	char *cwd;
+	char **argv = menuconfig_command(b, name, &cwd);
+	int st = run_foreground(argv, cwd);
 	/* The .config now holds the user's edit, not what the fragments
 	 * give: the next build must make it again from the fragments. */
-	plan_forget(&b->plan, c->step);
-	free(src);
-	free(o);
-	free(arch);
+	plan_forget(&b->plan, step);
+	build_argv_free(argv);
+	free(cwd);
 	if (st != 0) {
 		warn("menuconfig exited with status %d; nothing written", st);
 		goto out;
@@ -149,12 +170,11 @@ int menuconfig_run(struct build *b, const char *name)
 	fprintf(stderr, "mkdistro: %d change%s written to '%s':\n%s", n, n == 1 ? "" : "s", fragfile,
 		diff.s);
 	buf_free(&diff);
-	rc = write_back(fragfile, &changes);
+	rc = menuconfig_write_back(fragfile, &changes);
 out:
 	kconfig_free(&before);
 	kconfig_free(&after);
 	kconfig_free(&changes);
-	free(obj);
 	free(dotconfig);
 	return rc;
 }
@@ -165,9 +185,9 @@ int menuconfig_show(struct build *b, const char *name)
 	if (!c)
 		return -1;
 	struct kconfig_set frag = {0}, final = {0};
-	if (build_fragment(b, c->busybox, &frag) < 0)
+	if (build_fragment(b, c->part, &frag) < 0)
 		return -1;
-	const char *fragfile = c->busybox ? b->cfg->busybox_fragment : b->cfg->kernel_fragment;
+	const char *fragfile = fragment_file(b, c);
 	printf("# %s fragment in effect: mkdistro's built-in symbols, then %s\n", c->name,
 	       fragfile ? fragfile : "(no user fragment)");
 	for (size_t i = 0; i < frag.n; i++) {
@@ -176,7 +196,7 @@ int menuconfig_show(struct build *b, const char *name)
 		else
 			printf("CONFIG_%s=%s\n", frag.syms[i].name, frag.syms[i].value);
 	}
-	char *dotconfig = xasprintf("%s/%s/.config", b->builddir, c->objdir);
+	char *dotconfig = build_dotconfig(b, c->part);
 	int rc = 0;
 	if (!path_exists(dotconfig)) {
 		printf("# not configured yet: run 'mkdistro build' to see the final values\n");

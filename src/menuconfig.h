@@ -5,6 +5,7 @@
 #define MKDISTRO_MENUCONFIG_H
 
 #include "build.h"
+#include "kconfig.h"
 
 /* COMPONENT is "kernel" or "busybox". Bring that component's configuration
  * up to date, open its menuconfig on this terminal, and when the saved
@@ -13,6 +14,21 @@
  * one per line. Quitting without saving changes nothing. Returns 0 or -1
  * after warn(). */
 int menuconfig_run(struct build *b, const char *component);
+
+/* Rewrite the fragment file FILE (created if missing) with the symbols of
+ * CHANGES set over those it has: every symbol once, sorted by name, one
+ * per line, "n" as "# CONFIG_X is not set" (its comments are not kept).
+ * Returns 0 or -1 after warn(). */
+int menuconfig_write_back(const char *file, const struct kconfig_set *changes);
+
+/* The command that opens COMPONENT's menuconfig, and in *CWD the
+ * directory it runs in (new memory, or NULL: the current one). The
+ * kernel's is the build's kernel make line (build_kernel_make), so that
+ * its Kconfig sees the target's compiler as the kconfig step did;
+ * BusyBox's is make in its object directory. A NULL-terminated vector in
+ * new memory (free it with build_argv_free), or NULL after warn() for an
+ * unknown component. */
+char **menuconfig_command(const struct build *b, const char *component, char **cwd);
 
 /* Print the fragment in effect for COMPONENT and the symbols whose final
  * value differs from what it asks. Returns 0 when all match, 1 when some

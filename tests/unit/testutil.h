@@ -5,8 +5,10 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,6 +46,34 @@ static inline char *capture_end(struct capture *c)
 		buf_add(&b, chunk, (size_t)n);
 	close(c->rd);
 	return buf_steal(&b);
+}
+
+/* A fresh directory for one test, entered as the working directory. */
+struct testdir {
+	char *path; /* absolute; removed by testdir_leave */
+	int oldcwd; /* the working directory before */
+};
+
+/* Make /tmp/mkdistro-test-NAME-XXXXXX and change into it. */
+static inline void testdir_enter(struct testdir *t, const char *name)
+{
+	char *tmpl = xasprintf("/tmp/mkdistro-test-%s-XXXXXX", name);
+	assert_non_null(mkdtemp(tmpl));
+	t->path = tmpl;
+	t->oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(t->oldcwd >= 0);
+	assert_int_equal(chdir(t->path), 0);
+}
+
+/* Go back to the working directory of before and remove the directory
+ * with everything in it. */
+static inline void testdir_leave(struct testdir *t)
+{
+	assert_int_equal(fchdir(t->oldcwd), 0);
+	close(t->oldcwd);
+	assert_int_equal(rm_rf(t->path), 0);
+	free(t->path);
+	t->path = NULL;
 }
 
 #endif
