@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compress.h"
@@ -44,6 +45,10 @@ static const char seed_kernel_fragment[] =
 
 /* BusyBox from defconfig, linked statically against musl. */
 static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
+
+/* The outputs booted, as the step table writes them. */
+#define KERNEL_OUTPUT "out/vmlinuz"
+#define INITRD_OUTPUT "out/initrd.img"
 
 static const char *const rd_methods[] = { "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd" };
 static const char *const rd_symbols[] = { "RD_GZIP", "RD_BZIP2", "RD_LZMA", "RD_XZ",
@@ -444,7 +449,7 @@ out:
 	return rc;
 }
 
-/* The kernel embeds its build time, user and host: main() pins them
+/* The kernel embeds its build time, user and host: build_init pins them
  * (from SOURCE_DATE_EPOCH), and they are inputs like any other. */
 static void kernel_inputs(void *ctx, struct step_inputs *in)
 {
@@ -867,27 +872,78 @@ out:
 
 /* ---- the plan ---- */
 
+/* A recorded success counts only while the step's outputs exist. They
+ * are written here as "build/PATH" or "out/PATH" and stand for this
+ * build's directories (build-NAME/ and out-NAME/ for another
+ * architecture). A source's output is a file inside it, so that a link to
+ * a shared tree that was removed counts as missing. */
 static const struct step seed_steps[] = {
-	{ .name = "source:linux", .inputs = linux_src_inputs, .run = linux_src_run },
-	{ .name = "source:musl", .inputs = musl_src_inputs, .run = musl_src_run },
-	{ .name = "source:busybox", .inputs = busybox_src_inputs, .run = busybox_src_run },
+	{ .name = "source:linux", .inputs = linux_src_inputs, .run = linux_src_run,
+	  .outputs = { "build/src/linux/Makefile" } },
+	{ .name = "source:musl", .inputs = musl_src_inputs, .run = musl_src_run,
+	  .outputs = { "build/src/musl/Makefile" } },
+	{ .name = "source:busybox", .inputs = busybox_src_inputs, .run = busybox_src_run,
+	  .outputs = { "build/src/busybox/Makefile" } },
 	{ .name = "kconfig", .deps = { "source:linux" }, .inputs = kconfig_inputs, .run = kconfig_run },
-	{ .name = "kernel", .deps = { "kconfig" }, .inputs = kernel_inputs, .run = kernel_run },
+	{ .name = "kernel", .deps = { "kconfig" }, .inputs = kernel_inputs, .run = kernel_run,
+	  .outputs = { KERNEL_OUTPUT } },
 	{ .name = "headers", .deps = { "source:linux" }, .inputs = headers_inputs, .run = headers_run },
 	{ .name = "musl", .deps = { "source:musl" }, .inputs = musl_inputs, .run = musl_run },
 	{ .name = "toolchain", .deps = { "musl", "headers" }, .inputs = toolchain_inputs,
-	  .run = toolchain_run },
+	  .run = toolchain_run, .outputs = { "build/sysroot/bin/cc" } },
 	{ .name = "bbconfig", .deps = { "source:busybox" }, .inputs = bbconfig_inputs,
 	  .run = bbconfig_run },
-	{ .name = "busybox", .deps = { "bbconfig", "toolchain" }, .run = busybox_run },
+	{ .name = "busybox", .deps = { "bbconfig", "toolchain" }, .run = busybox_run,
+	  .outputs = { "build/busybox-install/bin/busybox" } },
 	{ .name = "programs", .deps = { "toolchain" }, .inputs = programs_inputs, .run = programs_run },
-	{ .name = "rootfs", .deps = { "busybox", "programs" }, .inputs = rootfs_inputs, .run = rootfs_run },
-	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run },
+	{ .name = "rootfs", .deps = { "busybox", "programs" }, .inputs = rootfs_inputs, .run = rootfs_run,
+	  .outputs = { "build/rootfs" } },
+	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run,
+	  .outputs = { INITRD_OUTPUT } },
 	{ .name = "all", .deps = { "kernel", "initramfs" } },
 };
 
+/* PATH of the step table ("build/..." or "out/...") for this build
+ * (new memory). */
+static char *layout_path(const struct build *b, const char *path)
+{
+	if (!strncmp(path, "build/", 6))
+		return bpath(b, path + 6);
+	if (!strncmp(path, "out/", 4))
+		return path_join(b->outdir, path + 4);
+	die("internal error: output '%s' is neither in build/ nor in out/", path);
+}
+
+/* Builds must not depend on who builds them, when, or where: the
+ * environment every step and the tools they run see. */
+static void pin_environment(void)
+{
+	/* Not on the caller's umask either (it would leak into the image's
+	 * modes). */
+	umask(022);
+	setenv("LC_ALL", "C", 1);
+	setenv("TZ", "UTC", 1);
+	if (!getenv("SOURCE_DATE_EPOCH"))
+		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	/* The kernel embeds its build time, user and host. */
+	time_t epoch = (time_t)source_date_epoch();
+	char stamp[64];
+	struct tm tm;
+	if (gmtime_r(&epoch, &tm) && strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S UTC %Y", &tm))
+		setenv("KBUILD_BUILD_TIMESTAMP", stamp, 1);
+	setenv("KBUILD_BUILD_USER", "mkdistro", 1);
+	setenv("KBUILD_BUILD_HOST", "mkdistro", 1);
+	/* When started from make (make run), the outer make's job server
+	 * is not ours to use. */
+	static const char *const make_vars[] = { "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+						 "GNUMAKEFLAGS" };
+	for (size_t i = 0; i < sizeof(make_vars) / sizeof(make_vars[0]); i++)
+		unsetenv(make_vars[i]);
+}
+
 int build_init(struct build *b, const struct config *cfg, int jobs)
 {
+	pin_environment();
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
 	b->jobs = jobs;
@@ -933,26 +989,10 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 	const char *ps = getenv("MKDISTRO_PARALLEL_STEPS");
 	if (ps && atoi(ps) > 0)
 		b->plan.parallel = atoi(ps);
-	/* A recorded success counts only while its outputs exist. */
 	for (size_t i = 0; i < n; i++) {
 		struct step *s = &b->plan.steps[i];
-		if (!strcmp(s->name, "kernel"))
-			s->outputs[0] = build_kernel_path(b);
-		else if (!strcmp(s->name, "initramfs"))
-			s->outputs[0] = build_initrd_path(b);
-		else if (!strcmp(s->name, "rootfs"))
-			s->outputs[0] = bpath(b, "rootfs");
-		else if (!strcmp(s->name, "busybox"))
-			s->outputs[0] = bpath(b, "busybox-install/bin/busybox");
-		else if (!strcmp(s->name, "toolchain"))
-			s->outputs[0] = bpath(b, "sysroot/bin/cc");
-		else if (!strncmp(s->name, "source:", 7)) {
-			/* A file inside, so that a link to a shared tree
-			 * that was removed counts as missing. */
-			char *rel = xasprintf("src/%s/Makefile", s->name + 7);
-			s->outputs[0] = bpath(b, rel);
-			free(rel);
-		}
+		for (size_t k = 0; k < STEP_MAX_OUTPUTS && s->outputs[k]; k++)
+			s->outputs[k] = layout_path(b, s->outputs[k]);
 	}
 	return 0;
 }
@@ -960,7 +1000,7 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 void build_free(struct build *b)
 {
 	for (size_t i = 0; i < b->plan.n; i++) {
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < STEP_MAX_OUTPUTS; k++)
 			free((char *)b->plan.steps[i].outputs[k]);
 		free(b->plan.steps[i].inputs_text);
 	}
@@ -1023,12 +1063,12 @@ char *build_cmdline(const struct build *b)
 
 char *build_kernel_path(const struct build *b)
 {
-	return path_join(b->outdir, "vmlinuz");
+	return layout_path(b, KERNEL_OUTPUT);
 }
 
 char *build_initrd_path(const struct build *b)
 {
-	return path_join(b->outdir, "initrd.img");
+	return layout_path(b, INITRD_OUTPUT);
 }
 
 static int build_locked(struct build *b);

@@ -35,8 +35,12 @@ struct build {
  * where each is built is the build's to say, through the functions below. */
 enum build_part { BUILD_KERNEL, BUILD_BUSYBOX };
 
-/* Prepare B for CFG in the current directory. Returns 0, or -1 after
- * warn() (unknown version, no cache directory). */
+/* Prepare B for CFG in the current directory, and pin what a build must
+ * not depend on in this process's environment, for every step and tool:
+ * umask 022, LC_ALL=C, TZ=UTC, SOURCE_DATE_EPOCH (1700000000 unless set),
+ * the kernel's KBUILD_BUILD_TIMESTAMP, _USER and _HOST; an outer make's
+ * MAKEFLAGS and the like are removed. Returns 0, or -1 after warn()
+ * (unknown version, no cache directory). */
 int build_init(struct build *b, const struct config *cfg, int jobs);
 /* Release what build_init allocated. */
 void build_free(struct build *b);

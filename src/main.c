@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -666,28 +664,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* Builds must not depend on who builds them, when, or where: not on
-	 * the caller's umask either (it would leak into the image's modes). */
-	umask(022);
-	/* Builds must not depend on who builds them, when, or where. */
-	setenv("LC_ALL", "C", 1);
-	setenv("TZ", "UTC", 1);
-	if (!getenv("SOURCE_DATE_EPOCH"))
-		setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	time_t epoch = (time_t)strtoll(getenv("SOURCE_DATE_EPOCH"), NULL, 10);
-	char stamp[64];
-	struct tm tm;
-	if (gmtime_r(&epoch, &tm) && strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S UTC %Y", &tm))
-		setenv("KBUILD_BUILD_TIMESTAMP", stamp, 1);
-	setenv("KBUILD_BUILD_USER", "mkdistro", 1);
-	setenv("KBUILD_BUILD_HOST", "mkdistro", 1);
-	/* When started from make (make run), the outer make's job server
-	 * is not ours to use. */
-	unsetenv("MAKEFLAGS");
-	unsetenv("MFLAGS");
-	unsetenv("MAKELEVEL");
-	unsetenv("MAKEOVERRIDES");
-	unsetenv("GNUMAKEFLAGS");
 	proc_install_signal_handlers();
 
 	if (o.arch && !arch_find(o.arch) && !(cmd->fn == cmd_packages && !strcmp(o.arch, "all"))) {

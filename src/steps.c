@@ -169,7 +169,7 @@ static char *read_stamp(const struct plan *p, const struct step *s)
 /* The first of S's outputs that does not exist, or NULL. */
 static const char *missing_output(const struct step *s)
 {
-	for (int i = 0; i < 4 && s->outputs[i]; i++)
+	for (int i = 0; i < STEP_MAX_OUTPUTS && s->outputs[i]; i++)
 		if (!path_exists(s->outputs[i]))
 			return s->outputs[i];
 	return NULL;

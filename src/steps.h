@@ -11,6 +11,7 @@
 #include "util.h"
 
 #define STEP_MAX_DEPS 6
+#define STEP_MAX_OUTPUTS 4
 
 struct step;
 
@@ -37,8 +38,9 @@ struct step {
 	/* Do the work, writing all output to LOG. Return 0 or -1 (after
 	 * warn() for problems that are not in the log). */
 	int (*run)(void *ctx, const char *log);
-	/* Paths that must exist for a recorded success to count. */
-	const char *outputs[4];
+	/* Paths that must exist for a recorded success to count;
+	 * NULL-terminated unless all are used. */
+	const char *outputs[STEP_MAX_OUTPUTS];
 
 	/* Filled in by the runner. */
 	char key[SHA256_HEX_LEN + 1];
