@@ -1,6 +1,5 @@
 #include "build.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,11 +16,13 @@
 #include "devlist.h"
 #include "extract.h"
 #include "fetch.h"
-#include "hash.h"
 #include "kconfig.h"
+#include "manifest.h"
 #include "proc.h"
+#include "programs.h"
 #include "qemu.h"
 #include "rootfs.h"
+#include "srctree.h"
 #include "timeline.h"
 #include "toolchain.h"
 
@@ -200,126 +201,18 @@ static int extract_one(struct build *b, const struct source *s, const char *log)
 	return rc;
 }
 
-/* The directory of unpacked trees beside the source cache. */
-static char *trees_dir(const struct build *b)
-{
-	const char *slash = strrchr(b->cachedir, '/');
-	char *parent = slash && slash != b->cachedir ? xstrndup(b->cachedir, (size_t)(slash - b->cachedir))
-						      : xstrdup(b->cachedir);
-	char *dir = path_join(parent, "trees");
-	free(parent);
-	return dir;
-}
-
-/* Remove what an extraction that died left in DIR: NAME.tmp.PID
- * directories. Only called with the trees lock held, so none of them is
- * still being written. */
-static void remove_stale_trees(const char *dir, FILE *log)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strstr(de->d_name, ".tmp."))
-			continue;
-		char *p = path_join(dir, de->d_name);
-		fprintf(log, "removing '%s', left by an unpacking that did not finish\n", p);
-		rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-}
-
-/* The kernel is built out of its tree (make O=...) and never writes to
- * it, so every build directory and architecture shares one unpacked copy
- * (1.4 GB) beside the source cache: trees/linux-VERSION-SHA256PREFIX.
- * src/linux is a symbolic link to it. Unpacking is serialised by a lock
- * in trees/, so two builds started together unpack it once. Where the
- * cache is not writable, the tree is unpacked into the build directory
- * as the other sources are. */
-static int shared_tree(struct build *b, const struct source *s, const char *log)
-{
-	char *trees = trees_dir(b);
-	char *tree = xasprintf("%s/%s-%s-%.12s", trees, s->name, s->version, s->origins[0].sha256);
-	char *rel = path_join("src", s->name);
-	char *dest = bpath(b, rel);
-	char *srcdir = bpath(b, "src");
-	char *lockpath = path_join(trees, ".lock");
-	char *tmp = xasprintf("%s.tmp.%ld", dest, (long)getpid());
-	FILE *lf = fopen(log, "a");
-	int lock = -1, rc = -1;
-
-	if (!lf) {
-		warn("open '%s':", log);
-		goto out;
-	}
-	setvbuf(lf, NULL, _IOLBF, 0);
-	if (mkdir_p(trees, 0755) < 0 || (lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		fprintf(lf, "cannot use '%s' (%s): unpacking into the build directory\n", trees,
-			strerror(errno));
-		rc = 1; /* the caller unpacks as for the other sources */
-		goto out;
-	}
-	if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(lf, "waiting for another mkdistro unpacking into '%s'\n", trees);
-		if (flock(lock, LOCK_EX) < 0) {
-			warn("lock '%s':", lockpath);
-			goto out;
-		}
-	}
-	if (path_exists(tree)) {
-		fprintf(lf, "%s %s: the unpacked tree '%s' is shared\n", s->name, s->version, tree);
-	} else {
-		remove_stale_trees(trees, lf);
-		char *archive = fetch_source(s, b->cachedir, b->offline);
-		if (!archive)
-			goto out;
-		fprintf(lf, "unpacking '%s' into '%s'\n", archive, tree);
-		int x = extract_archive(archive, tree, s->topdir);
-		free(archive);
-		if (x < 0)
-			goto out;
-	}
-	/* The link replaces whatever src/linux was, in one rename. */
-	if (mkdir_p(srcdir, 0755) < 0 || rm_rf(tmp) < 0)
-		goto out;
-	if (symlink(tree, tmp) < 0) {
-		warn("symlink '%s':", tmp);
-		goto out;
-	}
-	struct stat st;
-	if (lstat(dest, &st) == 0 && S_ISDIR(st.st_mode) && rm_rf(dest) < 0)
-		goto out;
-	if (rename(tmp, dest) < 0) {
-		warn("rename '%s' to '%s':", tmp, dest);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (lf)
-		fclose(lf);
-	if (lock >= 0)
-		close(lock);
-	free(trees);
-	free(tree);
-	free(rel);
-	free(dest);
-	free(srcdir);
-	free(lockpath);
-	free(tmp);
-	return rc;
-}
-
 static void linux_src_inputs(void *ctx, struct step_inputs *in)
 {
 	source_inputs(in, ((struct build *)ctx)->linux_src);
 }
+/* The kernel's tree is shared (srctree.h); where it cannot be, it is
+ * unpacked into the build directory as the other sources are. */
 static int linux_src_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	int rc = shared_tree(b, b->linux_src, log);
+	char *dest = build_srcdir(b, BUILD_KERNEL);
+	int rc = srctree_link(b->linux_src, b->cachedir, b->offline, dest, log);
+	free(dest);
 	return rc > 0 ? extract_one(b, b->linux_src, log) : rc;
 }
 static void musl_src_inputs(void *ctx, struct step_inputs *in)
@@ -642,136 +535,21 @@ out:
 	return rc;
 }
 
-/* The system's programs/ directory (next to mkdistro.conf), or NULL. */
-static char *programs_dir(const struct build *b)
+static void programs_step_inputs(void *ctx, struct step_inputs *in)
 {
-	char *dir = path_join(b->cfg->dir, "programs");
-	char *abs = realpath(dir, NULL);
-	free(dir);
-	struct stat st;
-	if (abs && (stat(abs, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		free(abs);
-		abs = NULL;
-	}
-	return abs;
+	programs_inputs(((struct build *)ctx)->cfg, in);
 }
 
-static void programs_inputs(void *ctx, struct step_inputs *in)
-{
-	struct build *b = ctx;
-	char *dir = programs_dir(b);
-	step_input_tree(in, "programs", dir);
-	free(dir);
-}
-
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Sorted names in DIR ending in SUFFIX (all if NULL); new memory. */
-static char **list_dir(const char *dir, const char *suffix, size_t *n)
-{
-	DIR *d = opendir(dir);
-	char **v = NULL;
-	*n = 0;
-	if (!d)
-		return NULL;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name), sl = suffix ? strlen(suffix) : 0;
-		if (de->d_name[0] == '.' || (suffix && (len <= sl || strcmp(de->d_name + len - sl, suffix))))
-			continue;
-		v = xreallocarray(v, *n + 1, sizeof(*v));
-		v[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_names);
-	return v;
-}
-
-/* Compile the user's programs statically with the system's own toolchain:
- * programs/NAME.c, or programs/NAME/ with several .c files, becomes
- * /usr/bin/NAME. */
 static int programs_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	char *src = programs_dir(b);
+	char *src = programs_dir(b->cfg);
 	char *dest = bpath(b, "programs");
-	char *bindir = path_join(dest, "usr/bin");
 	char *sysroot = build_sysroot(b);
 	char *cc = toolchain_cc(sysroot);
-	int rc = -1;
-	size_t n = 0;
-	char **names = NULL;
-
-	if (rm_rf(dest) < 0 || mkdir_p(bindir, 0755) < 0)
-		goto out;
-	rc = 0;
-	if (!src)
-		goto out;
-	names = list_dir(src, NULL, &n);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char *path = path_join(src, names[i]);
-		struct stat st;
-		size_t len = strlen(names[i]);
-		char *prog = NULL;
-		char **argv = NULL;
-		size_t argc = 0;
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			prog = xstrdup(names[i]);
-			size_t nc;
-			char **files = list_dir(path, ".c", &nc);
-			if (nc == 0) {
-				warn("program '%s': no .c files in '%s'", prog, path);
-				rc = -1;
-			}
-			argv = xcalloc(nc + 9, sizeof(*argv));
-			for (size_t k = 0; k < nc; k++) {
-				argv[6 + k] = path_join(path, files[k]);
-				free(files[k]);
-			}
-			argc = 6 + nc;
-			free(files);
-		} else if (len > 2 && !strcmp(names[i] + len - 2, ".c")) {
-			prog = xstrndup(names[i], len - 2);
-			argv = xcalloc(10, sizeof(*argv));
-			argv[6] = xstrdup(path);
-			argc = 7;
-		}
-		if (prog && rc == 0) {
-			argv[0] = xstrdup(cc);
-			argv[1] = xstrdup("-static");
-			argv[2] = xstrdup("-Os");
-			argv[3] = xstrdup("-Wall");
-			argv[4] = xstrdup("-o");
-			argv[5] = path_join(bindir, prog);
-			argv[argc] = NULL;
-			fprintf(stderr, "mkdistro: compiling program '%s'\n", prog);
-			rc = run(log, src, argv);
-			if (rc < 0) {
-				/* The compiler's own message, here and not only in the log. */
-				char *text = read_file_quiet(log, NULL);
-				if (text)
-					fputs(text, stderr);
-				free(text);
-				warn("program '%s' did not compile (see the compiler's message above)", prog);
-			}
-		}
-		for (size_t k = 0; argv && k < argc; k++)
-			free(argv[k]);
-		free(argv);
-		free(prog);
-		free(path);
-	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	int rc = programs_build(src, cc, dest, log);
 	free(src);
 	free(dest);
-	free(bindir);
 	free(sysroot);
 	free(cc);
 	return rc;
@@ -895,7 +673,8 @@ static const struct step seed_steps[] = {
 	  .run = bbconfig_run },
 	{ .name = "busybox", .deps = { "bbconfig", "toolchain" }, .run = busybox_run,
 	  .outputs = { "build/busybox-install/bin/busybox" } },
-	{ .name = "programs", .deps = { "toolchain" }, .inputs = programs_inputs, .run = programs_run },
+	{ .name = "programs", .deps = { "toolchain" }, .inputs = programs_step_inputs,
+	  .run = programs_run },
 	{ .name = "rootfs", .deps = { "busybox", "programs" }, .inputs = rootfs_inputs, .run = rootfs_run,
 	  .outputs = { "build/rootfs" } },
 	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run,
@@ -1101,67 +880,21 @@ static int build_lock(const struct build *b)
 	return fd;
 }
 
-/* out/manifest.txt: what went into the outputs and what came out, so a
- * build can be audited and compared with another. */
+/* out/manifest.txt (manifest.h). */
 static int write_manifest(const struct build *b)
 {
-	struct buf m = {0};
 	const struct source *all[] = { b->linux_src, b->musl_src, b->busybox_src };
-	buf_printf(&m, "# mkdistro %s manifest\n[sources]\n", MKDISTRO_VERSION);
-	for (size_t i = 0; i < 3; i++) {
-		char *path = fetch_source(all[i], b->cachedir, 1);
-		char hex[SHA256_HEX_LEN + 1] = "unknown";
-		char *fromtext = NULL;
-		if (path) {
-			sha256_file(path, hex, NULL);
-			for (size_t k = 0; k < all[i]->norigins; k++)
-				if (!strcmp(all[i]->origins[k].sha256, hex)) {
-					const struct origin *o = &all[i]->origins[k];
-					free(fromtext);
-					fromtext = o->kind == ORIGIN_URL
-							   ? xstrdup(o->url)
-							   : xasprintf("Debian source package %s=%s (%s)",
-								       o->apt_pkg, o->apt_ver, o->file);
-				}
-		}
-		buf_printf(&m, "%s %s sha256=%s from=%s\n", all[i]->name, all[i]->version, hex,
-			   fromtext ? fromtext : "unknown");
-		free(fromtext);
-		free(path);
-	}
-	buf_addstr(&m, "[inputs]\n");
-	for (size_t i = 0; i < b->plan.n; i++) {
-		const struct step *s = &b->plan.steps[i];
-		const char *t = s->inputs_text ? s->inputs_text : "";
-		/* Each step's labelled inputs, without the shared version line. */
-		for (const char *line = t; *line;) {
-			size_t len = strcspn(line, "\n");
-			if (strncmp(line, "mkdistro ", 9) && strncmp(line, "step:", 5))
-				buf_printf(&m, "%s: %.*s\n", s->name, (int)len, line);
-			line += len + (line[len] == '\n');
-		}
-	}
-	struct buf cc = {0};
 	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
-	char *argv[] = { gcc, "--version", NULL };
-	if (proc_capture(argv, NULL, "/dev/null", &cc) == 0 && cc.len)
-		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc.s, "\n"), cc.s);
-	buf_free(&cc);
+	struct manifest m = {
+		.sources = all,
+		.nsources = sizeof(all) / sizeof(all[0]),
+		.cachedir = b->cachedir,
+		.plan = &b->plan,
+		.compiler = gcc,
+		.outdir = b->outdir,
+	};
+	int rc = manifest_write(&m);
 	free(gcc);
-	buf_addstr(&m, "[outputs]\n");
-	const char *outs[] = { "vmlinuz", "initrd.img", "run-qemu.sh" };
-	for (size_t i = 0; i < 3; i++) {
-		char *path = path_join(b->outdir, outs[i]);
-		char hex[SHA256_HEX_LEN + 1];
-		off_t size = 0;
-		if (sha256_file(path, hex, &size) == 0)
-			buf_printf(&m, "%s sha256=%s size=%lld\n", outs[i], hex, (long long)size);
-		free(path);
-	}
-	char *path = path_join(b->outdir, "manifest.txt");
-	int rc = write_file_atomic(path, m.s, m.len, 0644);
-	free(path);
-	buf_free(&m);
 	return rc;
 }
 
