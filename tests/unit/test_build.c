@@ -1,0 +1,294 @@
+/* Tests for build's step table and layout, without building anything:
+ * the steps and what each needs, the outputs each declares, where each
+ * part is built, the kernel's make line per architecture, and the
+ * environment a build pins. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "arch.h"
+#include "build.h"
+#include "config.h"
+#include "testutil.h"
+#include "util.h"
+
+struct fx {
+	struct testdir dir;
+	struct config cfg;
+	struct build b;
+	int built; /* b was initialised */
+};
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	testdir_enter(&f->dir, "build");
+	/* A source cache of its own: nothing is fetched. */
+	setenv("XDG_CACHE_HOME", f->dir.path, 1);
+	*state = f;
+	return 0;
+}
+
+static void fx_done(struct fx *f)
+{
+	if (f->built)
+		build_free(&f->b);
+	config_free(&f->cfg);
+	f->built = 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	fx_done(f);
+	testdir_leave(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* The build of the system CONF (mkdistro.conf text) describes. */
+static struct build *build_of(struct fx *f, const char *conf)
+{
+	fx_done(f);
+	char *path = path_join(f->dir.path, CONFIG_FILE);
+	assert_int_equal(config_parse(&f->cfg, conf, strlen(conf), path), 0);
+	free(path);
+	assert_int_equal(build_init(&f->b, &f->cfg, 2), 0);
+	f->built = 1;
+	return &f->b;
+}
+
+static const struct step *find_step(const struct build *b, const char *name)
+{
+	for (size_t i = 0; i < b->plan.n; i++)
+		if (!strcmp(b->plan.steps[i].name, name))
+			return &b->plan.steps[i];
+	return NULL;
+}
+
+/* The pipeline: every step, in order, with what it needs. */
+static void test_steps_and_deps(void **state)
+{
+	struct build *b = build_of(*state, "");
+	static const char *const want[][3] = {
+		{ "source:linux" },
+		{ "source:musl" },
+		{ "source:busybox" },
+		{ "kconfig", "source:linux" },
+		{ "kernel", "kconfig" },
+		{ "headers", "source:linux" },
+		{ "musl", "source:musl" },
+		{ "toolchain", "musl", "headers" },
+		{ "bbconfig", "source:busybox" },
+		{ "busybox", "bbconfig", "toolchain" },
+		{ "programs", "toolchain" },
+		{ "rootfs", "busybox", "programs" },
+		{ "initramfs", "rootfs" },
+		{ "all", "kernel", "initramfs" },
+	};
+	size_t n = sizeof(want) / sizeof(want[0]);
+	assert_int_equal(b->plan.n, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct step *s = &b->plan.steps[i];
+		assert_string_equal(s->name, want[i][0]);
+		size_t d = 0;
+		for (; d < 2 && want[i][d + 1]; d++) {
+			if (!s->deps[d] || strcmp(s->deps[d], want[i][d + 1]))
+				fail_msg("step '%s': dep %zu is '%s', expected '%s'", s->name, d,
+					 s->deps[d] ? s->deps[d] : "none", want[i][d + 1]);
+			/* Deps come before the steps that need them. */
+			assert_true(find_step(b, s->deps[d]) < s);
+		}
+		assert_null(s->deps[d]);
+		/* Only "all" does no work of its own. */
+		assert_true(!s->run == !strcmp(s->name, "all"));
+	}
+	assert_int_equal(b->plan.jobs, 2);
+	char *stamps = path_join(b->builddir, "stamps");
+	assert_string_equal(b->plan.stampdir, stamps);
+	free(stamps);
+}
+
+/* Each step's declared outputs are paths of this build's directories:
+ * build/ and out/, or build-NAME/ and out-NAME/ for another target. */
+static void test_declared_outputs(void **state)
+{
+	struct fx *f = *state;
+	static const char *const confs[] = { "", "[system]\narch = aarch64\n" };
+	for (size_t c = 0; c < 2; c++) {
+		struct build *b = build_of(f, confs[c]);
+		const char *bdir = c ? "build-aarch64" : "build", *odir = c ? "out-aarch64" : "out";
+		static const char *const want[][2] = {
+			{ "source:linux", "B/src/linux/Makefile" },
+			{ "source:musl", "B/src/musl/Makefile" },
+			{ "source:busybox", "B/src/busybox/Makefile" },
+			{ "kconfig", NULL },
+			{ "kernel", "O/vmlinuz" },
+			{ "headers", NULL },
+			{ "musl", NULL },
+			{ "toolchain", "B/sysroot/bin/cc" },
+			{ "bbconfig", NULL },
+			{ "busybox", "B/busybox-install/bin/busybox" },
+			{ "programs", NULL },
+			{ "rootfs", "B/rootfs" },
+			{ "initramfs", "O/initrd.img" },
+			{ "all", NULL },
+		};
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			const struct step *s = find_step(b, want[i][0]);
+			assert_non_null(s);
+			if (!want[i][1]) {
+				assert_null(s->outputs[0]);
+				continue;
+			}
+			char *p = xasprintf("%s/%s/%s", f->dir.path, want[i][1][0] == 'B' ? bdir : odir,
+					    want[i][1] + 2);
+			assert_string_equal(s->outputs[0], p);
+			assert_null(s->outputs[1]);
+			free(p);
+		}
+		char *k = build_kernel_path(b), *r = build_initrd_path(b);
+		assert_string_equal(find_step(b, "kernel")->outputs[0], k);
+		assert_string_equal(find_step(b, "initramfs")->outputs[0], r);
+		free(k);
+		free(r);
+	}
+}
+
+/* Where each part is built, and the step that makes its .config. */
+static void test_layout(void **state)
+{
+	struct fx *f = *state;
+	struct build *b = build_of(f, "[system]\narch = riscv64\n");
+	char *want = xasprintf("%s/build-riscv64", f->dir.path);
+	assert_string_equal(b->builddir, want);
+	free(want);
+	static const struct {
+		enum build_part part;
+		const char *src, *obj, *step;
+	} parts[] = {
+		{ BUILD_KERNEL, "src/linux", "linux", "kconfig" },
+		{ BUILD_BUSYBOX, "src/busybox", "busybox", "bbconfig" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char *src = build_srcdir(b, parts[i].part), *obj = build_objdir(b, parts[i].part);
+		char *dotconfig = build_dotconfig(b, parts[i].part);
+		char *s = path_join(b->builddir, parts[i].src), *o = path_join(b->builddir, parts[i].obj);
+		char *d = path_join(o, ".config");
+		assert_string_equal(src, s);
+		assert_string_equal(obj, o);
+		assert_string_equal(dotconfig, d);
+		assert_string_equal(build_config_step(parts[i].part), parts[i].step);
+		assert_non_null(find_step(b, build_config_step(parts[i].part)));
+		free(src);
+		free(obj);
+		free(dotconfig);
+		free(s);
+		free(o);
+		free(d);
+	}
+	char *sysroot = build_sysroot(b), *s = path_join(b->builddir, "sysroot");
+	assert_string_equal(sysroot, s);
+	free(sysroot);
+	free(s);
+}
+
+/* ARGV as one line, for comparing. New memory. */
+static char *joined(char **argv)
+{
+	struct buf line = {0};
+	for (size_t i = 0; argv[i]; i++)
+		buf_printf(&line, "%s%s", i ? " " : "", argv[i]);
+	build_argv_free(argv);
+	return buf_steal(&line);
+}
+
+/* One make line for every caller, with the target's ARCH and cross
+ * compiler for each architecture. */
+static void test_kernel_make_per_arch(void **state)
+{
+	struct fx *f = *state;
+	const struct arch *a;
+	for (size_t i = 0; (a = arch_at(i)); i++) {
+		char *conf = xasprintf("[system]\narch = %s\n", a->name);
+		struct build *b = build_of(f, conf);
+		free(conf);
+		char *line = joined(build_kernel_make(b, "/obj", "tinyconfig", NULL));
+		char *want = xasprintf("make -C %s/src/linux O=/obj ARCH=%s CROSS_COMPILE=%s -j2 tinyconfig",
+				       b->builddir, a->kernel_arch, a->cross_prefix);
+		assert_string_equal(line, want);
+		free(line);
+		free(want);
+	}
+
+	struct build *b = build_of(f, "[system]\narch = aarch64\n");
+	char *line = joined(build_kernel_make(b, "/o", "headers_install", "INSTALL_HDR_PATH=/h"));
+	char *want = xasprintf("make -C %s/src/linux O=/o ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "
+			       "-j2 headers_install INSTALL_HDR_PATH=/h", b->builddir);
+	assert_string_equal(line, want);
+	free(line);
+	free(want);
+
+	/* With ccache, CC too (the Kconfig and the build see the same). */
+	b = build_of(f, "[system]\narch = aarch64\n[build]\nccache = yes\n");
+	line = joined(build_kernel_make(b, "/o", "menuconfig", NULL));
+	want = xasprintf("make -C %s/src/linux O=/o ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j2 "
+			 "CC=ccache aarch64-linux-gnu-gcc menuconfig", b->builddir);
+	assert_string_equal(line, want);
+	free(line);
+	free(want);
+
+	b = build_of(f, "");
+	line = joined(build_kernel_make(b, "/o", NULL, NULL));
+	want = xasprintf("make -C %s/src/linux O=/o ARCH=x86 CROSS_COMPILE= -j2", b->builddir);
+	assert_string_equal(line, want);
+	free(line);
+	free(want);
+}
+
+/* A build does not depend on who runs it, when or where. */
+static void test_environment_pinned(void **state)
+{
+	unsetenv("SOURCE_DATE_EPOCH");
+	setenv("LC_ALL", "de_DE.UTF-8", 1);
+	setenv("TZ", "Europe/Berlin", 1);
+	setenv("MAKEFLAGS", "-j8 --jobserver-auth=3,4", 1);
+	setenv("MAKELEVEL", "1", 1);
+	umask(077);
+	build_of(*state, "");
+	assert_string_equal(getenv("LC_ALL"), "C");
+	assert_string_equal(getenv("TZ"), "UTC");
+	assert_string_equal(getenv("SOURCE_DATE_EPOCH"), "1700000000");
+	assert_string_equal(getenv("KBUILD_BUILD_TIMESTAMP"), "Tue Nov 14 22:13:20 UTC 2023");
+	assert_string_equal(getenv("KBUILD_BUILD_USER"), "mkdistro");
+	assert_string_equal(getenv("KBUILD_BUILD_HOST"), "mkdistro");
+	assert_null(getenv("MAKEFLAGS"));
+	assert_null(getenv("MAKELEVEL"));
+	assert_int_equal(umask(022), 022);
+
+	/* A SOURCE_DATE_EPOCH of the caller's is kept. */
+	setenv("SOURCE_DATE_EPOCH", "0", 1);
+	build_of(*state, "");
+	assert_string_equal(getenv("SOURCE_DATE_EPOCH"), "0");
+	assert_string_equal(getenv("KBUILD_BUILD_TIMESTAMP"), "Thu Jan  1 00:00:00 UTC 1970");
+	unsetenv("SOURCE_DATE_EPOCH");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_steps_and_deps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_declared_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_make_per_arch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_environment_pinned, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
