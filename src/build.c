@@ -137,24 +137,6 @@ static int busybox_fragment(const struct build *b, struct kconfig_set *out)
 	return 0;
 }
 
-/* Run a command whose output goes to LOG; -1 if it failed. */
-static int run(const char *log, const char *cwd, char *const argv[])
-{
-	if (verbose > 1) {
-		fprintf(stderr, "+");
-		for (int i = 0; argv[i]; i++)
-			fprintf(stderr, " %s", argv[i]);
-		fprintf(stderr, "\n");
-	}
-	int rc = proc_run(argv, cwd, log, NULL);
-	if (rc == 0)
-		return 0;
-	if (rc > 0)
-		fprintf(stderr, "mkdistro: '%s %s' exited with status %d\n", argv[0],
-			argv[1] ? argv[1] : "", rc);
-	return -1;
-}
-
 /* "-jN", or NULL when the plan's job server hands out the jobs. */
 static char *jobs_arg(const struct build *b)
 {
@@ -305,7 +287,7 @@ static int make_kernel(const struct build *b, const char *log, const char *objdi
 		       const char *target, const char *extra)
 {
 	char **argv = build_kernel_make(b, objdir, target, extra);
-	int rc = run(log, NULL, argv);
+	int rc = proc_run_logged(argv, NULL, log);
 	build_argv_free(argv);
 	return rc;
 }
@@ -413,8 +395,8 @@ static int musl_run(void *ctx, const char *log)
 			 NULL };
 	char *make[] = { "make", j, NULL };
 	char *install[] = { "make", "install", destdir, NULL };
-	if (run(log, obj, compact(conf, 7)) < 0 || run(log, obj, compact(make, 2)) < 0 ||
-	    run(log, obj, install) < 0)
+	if (proc_run_logged(compact(conf, 7), obj, log) < 0 ||
+	    proc_run_logged(compact(make, 2), obj, log) < 0 || proc_run_logged(install, obj, log) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -480,8 +462,8 @@ static int bbconfig_run(void *ctx, const char *log)
 	char *oldconfig[] = { "make", "oldconfig", NULL };
 	/* oldconfig reads answers from stdin, which is /dev/null: new
 	 * symbols take their defaults. */
-	if (run(log, NULL, defconfig) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
-	    run(log, obj, oldconfig) < 0)
+	if (proc_run_logged(defconfig, NULL, log) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
+	    proc_run_logged(oldconfig, obj, log) < 0)
 		goto out;
 	/* BusyBox generates most Config.in files into the object tree; the
 	 * top ones stay in the source tree. */
@@ -520,7 +502,8 @@ static int busybox_run(void *ctx, const char *log)
 
 	char *make[] = { "make", cross, cc, j, NULL };
 	char *install[] = { "make", cross, cc, prefix, "install", NULL };
-	if (run(log, obj, compact(make, 4)) < 0 || rm_rf(dest) < 0 || run(log, obj, install) < 0)
+	if (proc_run_logged(compact(make, 4), obj, log) < 0 || rm_rf(dest) < 0 ||
+	    proc_run_logged(install, obj, log) < 0)
 		goto out;
 	rc = 0;
 out:

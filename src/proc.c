@@ -289,3 +289,20 @@ int proc_need(const char *program, const char *package)
 	     package, package);
 	return -1;
 }
+
+int proc_run_logged(char *const argv[], const char *cwd, const char *log)
+{
+	if (verbose > 1) {
+		fprintf(stderr, "+");
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, "\n");
+	}
+	int rc = proc_run(argv, cwd, log, NULL);
+	if (rc == 0)
+		return 0;
+	if (rc > 0)
+		fprintf(stderr, "mkdistro: '%s %s' exited with status %d\n", argv[0],
+			argv[1] ? argv[1] : "", rc);
+	return -1;
+}

@@ -48,4 +48,10 @@ void proc_install_signal_handlers(void);
  * "mkdistro: 'PROGRAM' not found: install the Debian package 'PKG'". */
 int proc_need(const char *program, const char *package);
 
+/* Run ARGV as proc_run does, its output appended to LOG, for a step: the
+ * command is shown on stderr at -vv, and a failing exit status is
+ * reported there ("'make tinyconfig' exited with status 2"). Returns 0, or
+ * -1 when it failed or could not be started. */
+int proc_run_logged(char *const argv[], const char *cwd, const char *log);
+
 #endif

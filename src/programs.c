@@ -61,17 +61,8 @@ static char **list_dir(const char *dir, const char *suffix, size_t *n)
 static int compile(const char *prog, char *const argv[], const char *src, const char *log)
 {
 	fprintf(stderr, "mkdistro: compiling program '%s'\n", prog);
-	if (verbose > 1) {
-		fprintf(stderr, "+");
-		for (int i = 0; argv[i]; i++)
-			fprintf(stderr, " %s", argv[i]);
-		fprintf(stderr, "\n");
-	}
-	int rc = proc_run(argv, src, log, NULL);
-	if (rc == 0)
+	if (proc_run_logged(argv, src, log) == 0)
 		return 0;
-	if (rc > 0)
-		fprintf(stderr, "mkdistro: '%s %s' exited with status %d\n", argv[0], argv[1], rc);
 	/* The compiler's own message, here and not only in the log. */
 	char *text = read_file_quiet(log, NULL);
 	if (text)

@@ -16,54 +16,9 @@
 #include "arch.h"
 #include "build.h"
 #include "config.h"
+#include "testbuild.h"
 #include "testutil.h"
 #include "util.h"
-
-struct fx {
-	struct testdir dir;
-	struct config cfg;
-	struct build b;
-	int built; /* b was initialised */
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	testdir_enter(&f->dir, "build");
-	/* A source cache of its own: nothing is fetched. */
-	setenv("XDG_CACHE_HOME", f->dir.path, 1);
-	*state = f;
-	return 0;
-}
-
-static void fx_done(struct fx *f)
-{
-	if (f->built)
-		build_free(&f->b);
-	config_free(&f->cfg);
-	f->built = 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	fx_done(f);
-	testdir_leave(&f->dir);
-	free(f);
-	return 0;
-}
-
-/* The build of the system CONF (mkdistro.conf text) describes. */
-static struct build *build_of(struct fx *f, const char *conf)
-{
-	fx_done(f);
-	char *path = path_join(f->dir.path, CONFIG_FILE);
-	assert_int_equal(config_parse(&f->cfg, conf, strlen(conf), path), 0);
-	free(path);
-	assert_int_equal(build_init(&f->b, &f->cfg, 2), 0);
-	f->built = 1;
-	return &f->b;
-}
 
 static const struct step *find_step(const struct build *b, const char *name)
 {
@@ -76,7 +31,7 @@ static const struct step *find_step(const struct build *b, const char *name)
 /* The pipeline: every step, in order, with what it needs. */
 static void test_steps_and_deps(void **state)
 {
-	struct build *b = build_of(*state, "");
+	struct build *b = buildfx_build(*state, "");
 	static const char *const want[][3] = {
 		{ "source:linux" },
 		{ "source:musl" },
@@ -120,10 +75,10 @@ static void test_steps_and_deps(void **state)
  * build/ and out/, or build-NAME/ and out-NAME/ for another target. */
 static void test_declared_outputs(void **state)
 {
-	struct fx *f = *state;
+	struct buildfx *f = *state;
 	static const char *const confs[] = { "", "[system]\narch = aarch64\n" };
 	for (size_t c = 0; c < 2; c++) {
-		struct build *b = build_of(f, confs[c]);
+		struct build *b = buildfx_build(f, confs[c]);
 		const char *bdir = c ? "build-aarch64" : "build", *odir = c ? "out-aarch64" : "out";
 		static const char *const want[][2] = {
 			{ "source:linux", "B/src/linux/Makefile" },
@@ -165,8 +120,8 @@ static void test_declared_outputs(void **state)
 /* Where each part is built, and the step that makes its .config. */
 static void test_layout(void **state)
 {
-	struct fx *f = *state;
-	struct build *b = build_of(f, "[system]\narch = riscv64\n");
+	struct buildfx *f = *state;
+	struct build *b = buildfx_build(f, "[system]\narch = riscv64\n");
 	char *want = xasprintf("%s/build-riscv64", f->dir.path);
 	assert_string_equal(b->builddir, want);
 	free(want);
@@ -214,11 +169,11 @@ static char *joined(char **argv)
  * compiler for each architecture. */
 static void test_kernel_make_per_arch(void **state)
 {
-	struct fx *f = *state;
+	struct buildfx *f = *state;
 	const struct arch *a;
 	for (size_t i = 0; (a = arch_at(i)); i++) {
 		char *conf = xasprintf("[system]\narch = %s\n", a->name);
-		struct build *b = build_of(f, conf);
+		struct build *b = buildfx_build(f, conf);
 		free(conf);
 		char *line = joined(build_kernel_make(b, "/obj", "tinyconfig", NULL));
 		char *want = xasprintf("make -C %s/src/linux O=/obj ARCH=%s CROSS_COMPILE=%s -j2 tinyconfig",
@@ -228,7 +183,7 @@ static void test_kernel_make_per_arch(void **state)
 		free(want);
 	}
 
-	struct build *b = build_of(f, "[system]\narch = aarch64\n");
+	struct build *b = buildfx_build(f, "[system]\narch = aarch64\n");
 	char *line = joined(build_kernel_make(b, "/o", "headers_install", "INSTALL_HDR_PATH=/h"));
 	char *want = xasprintf("make -C %s/src/linux O=/o ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "
 			       "-j2 headers_install INSTALL_HDR_PATH=/h", b->builddir);
@@ -237,7 +192,7 @@ static void test_kernel_make_per_arch(void **state)
 	free(want);
 
 	/* With ccache, CC too (the Kconfig and the build see the same). */
-	b = build_of(f, "[system]\narch = aarch64\n[build]\nccache = yes\n");
+	b = buildfx_build(f, "[system]\narch = aarch64\n[build]\nccache = yes\n");
 	line = joined(build_kernel_make(b, "/o", "menuconfig", NULL));
 	want = xasprintf("make -C %s/src/linux O=/o ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j2 "
 			 "CC=ccache aarch64-linux-gnu-gcc menuconfig", b->builddir);
@@ -245,7 +200,7 @@ static void test_kernel_make_per_arch(void **state)
 	free(line);
 	free(want);
 
-	b = build_of(f, "");
+	b = buildfx_build(f, "");
 	line = joined(build_kernel_make(b, "/o", NULL, NULL));
 	want = xasprintf("make -C %s/src/linux O=/o ARCH=x86 CROSS_COMPILE= -j2", b->builddir);
 	assert_string_equal(line, want);
@@ -262,7 +217,7 @@ static void test_environment_pinned(void **state)
 	setenv("MAKEFLAGS", "-j8 --jobserver-auth=3,4", 1);
 	setenv("MAKELEVEL", "1", 1);
 	umask(077);
-	build_of(*state, "");
+	buildfx_build(*state, "");
 	assert_string_equal(getenv("LC_ALL"), "C");
 	assert_string_equal(getenv("TZ"), "UTC");
 	assert_string_equal(getenv("SOURCE_DATE_EPOCH"), "1700000000");
@@ -275,7 +230,7 @@ static void test_environment_pinned(void **state)
 
 	/* A SOURCE_DATE_EPOCH of the caller's is kept. */
 	setenv("SOURCE_DATE_EPOCH", "0", 1);
-	build_of(*state, "");
+	buildfx_build(*state, "");
 	assert_string_equal(getenv("SOURCE_DATE_EPOCH"), "0");
 	assert_string_equal(getenv("KBUILD_BUILD_TIMESTAMP"), "Thu Jan  1 00:00:00 UTC 1970");
 	unsetenv("SOURCE_DATE_EPOCH");
@@ -283,12 +238,13 @@ static void test_environment_pinned(void **state)
 
 int main(void)
 {
+#define T(test) cmocka_unit_test_setup_teardown(test, buildfx_setup, buildfx_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_steps_and_deps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_declared_outputs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_make_per_arch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_environment_pinned, setup, teardown),
+		T(test_steps_and_deps),
+		T(test_declared_outputs),
+		T(test_layout),
+		T(test_kernel_make_per_arch),
+		T(test_environment_pinned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

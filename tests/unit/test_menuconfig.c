@@ -15,47 +15,9 @@
 #include "build.h"
 #include "config.h"
 #include "menuconfig.h"
+#include "testbuild.h"
 #include "testutil.h"
 #include "util.h"
-
-struct fx {
-	struct testdir dir;
-	struct config cfg;
-	struct build b;
-	int built; /* b was initialised */
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	testdir_enter(&f->dir, "menuconfig");
-	/* A source cache of its own: nothing is fetched. */
-	setenv("XDG_CACHE_HOME", f->dir.path, 1);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	if (f->built)
-		build_free(&f->b);
-	config_free(&f->cfg);
-	testdir_leave(&f->dir);
-	free(f);
-	return 0;
-}
-
-/* The build of the system CONF (mkdistro.conf text) describes. */
-static struct build *build_of(struct fx *f, const char *conf)
-{
-	char *path = path_join(f->dir.path, CONFIG_FILE);
-	assert_int_equal(config_parse(&f->cfg, conf, strlen(conf), path), 0);
-	free(path);
-	assert_int_equal(build_init(&f->b, &f->cfg, 2), 0);
-	f->built = 1;
-	return &f->b;
-}
 
 static int has_arg(char **argv, const char *arg)
 {
@@ -71,7 +33,7 @@ static int has_arg(char **argv, const char *arg)
  * fragment. It is build's kernel make line, word for word. */
 static void test_kernel_command_cross(void **state)
 {
-	struct build *b = build_of(*state, "[system]\narch = aarch64\n");
+	struct build *b = buildfx_build(*state, "[system]\narch = aarch64\n");
 	char *cwd = (char *)"unset";
 	char **argv = menuconfig_command(b, "kernel", &cwd);
 	assert_non_null(argv);
@@ -98,7 +60,7 @@ static void test_kernel_command_cross(void **state)
  * directory. */
 static void test_busybox_command(void **state)
 {
-	struct build *b = build_of(*state, "[system]\narch = aarch64\n");
+	struct build *b = buildfx_build(*state, "[system]\narch = aarch64\n");
 	char *cwd = NULL;
 	char **argv = menuconfig_command(b, "busybox", &cwd);
 	assert_non_null(argv);
@@ -114,7 +76,7 @@ static void test_busybox_command(void **state)
 
 static void test_unknown_component(void **state)
 {
-	struct build *b = build_of(*state, "");
+	struct build *b = buildfx_build(*state, "");
 	char *cwd = (char *)"unset";
 	struct capture c;
 	capture_start(&c, 2);
@@ -143,6 +105,12 @@ static char *written_back(const char *file, const char *changes)
  * once, sorted, "n" written as "is not set". */
 static void test_write_back_merges_sorted(void **state)
 {
+	static const char want[] = "# CONFIG_AIO is not set\n"
+				   "# CONFIG_BLK_DEV is not set\n"
+				   "CONFIG_CMDLINE=\"quiet splash\"\n"
+				   "CONFIG_LOG_BUF_SHIFT=14\n"
+				   "CONFIG_MODULES=y\n"
+				   "CONFIG_ZRAM=y\n";
 	static const char frag[] = "# my options\n"
 				   "CONFIG_ZRAM=y\n"
 				   "CONFIG_BLK_DEV=y\n"
@@ -153,21 +121,11 @@ static void test_write_back_merges_sorted(void **state)
 						     "CONFIG_MODULES=y\n"
 						     "CONFIG_CMDLINE=\"quiet splash\"\n"
 						     "# CONFIG_AIO is not set\n");
-	assert_string_equal(text, "# CONFIG_AIO is not set\n"
-				  "# CONFIG_BLK_DEV is not set\n"
-				  "CONFIG_CMDLINE=\"quiet splash\"\n"
-				  "CONFIG_LOG_BUF_SHIFT=14\n"
-				  "CONFIG_MODULES=y\n"
-				  "CONFIG_ZRAM=y\n");
+	assert_string_equal(text, want);
 	free(text);
 	/* The same changes again change nothing. */
 	text = written_back("kernel.fragment", "CONFIG_MODULES=y\n");
-	assert_string_equal(text, "# CONFIG_AIO is not set\n"
-				  "# CONFIG_BLK_DEV is not set\n"
-				  "CONFIG_CMDLINE=\"quiet splash\"\n"
-				  "CONFIG_LOG_BUF_SHIFT=14\n"
-				  "CONFIG_MODULES=y\n"
-				  "CONFIG_ZRAM=y\n");
+	assert_string_equal(text, want);
 	free(text);
 }
 
@@ -201,13 +159,14 @@ static void test_write_back_bad_fragment(void **state)
 
 int main(void)
 {
+#define T(test) cmocka_unit_test_setup_teardown(test, buildfx_setup, buildfx_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_kernel_command_cross, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busybox_command, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_component, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_back_merges_sorted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_back_new_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_back_bad_fragment, setup, teardown),
+		T(test_kernel_command_cross),
+		T(test_busybox_command),
+		T(test_unknown_component),
+		T(test_write_back_merges_sorted),
+		T(test_write_back_new_file),
+		T(test_write_back_bad_fragment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,20 +28,34 @@ static const char fake_cc[] = "#!/bin/sh\n"
 			      "	shift\n"
 			      "done\n";
 
+struct fx {
+	struct testdir t;
+	char *src;  /* DIR/sys/programs, with an empty multi/ */
+	char *cc;   /* DIR/cc, the fake compiler */
+	char *dest; /* DIR/dest */
+};
+
 static int setup(void **state)
 {
-	struct testdir *t = xcalloc(1, sizeof(*t));
-	testdir_enter(t, "programs");
+	struct fx *f = xcalloc(1, sizeof(*f));
+	testdir_enter(&f->t, "programs");
 	assert_int_equal(write_file_atomic("cc", fake_cc, strlen(fake_cc), 0755), 0);
 	assert_int_equal(mkdir_p("sys/programs/multi", 0755), 0);
-	*state = t;
+	f->src = path_join(f->t.path, "sys/programs");
+	f->cc = path_join(f->t.path, "cc");
+	f->dest = path_join(f->t.path, "dest");
+	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	testdir_leave(*state);
-	free(*state);
+	struct fx *f = *state;
+	testdir_leave(&f->t);
+	free(f->src);
+	free(f->cc);
+	free(f->dest);
+	free(f);
 	return 0;
 }
 
@@ -52,14 +66,13 @@ static void put(const char *path, const char *text)
 
 static void test_dir_and_inputs(void **state)
 {
-	struct testdir *t = *state;
+	struct fx *f = *state;
 	struct config cfg = {0};
-	char *conf = path_join(t->path, "sys/mkdistro.conf");
+	char *conf = path_join(f->t.path, "sys/mkdistro.conf");
 	assert_int_equal(config_parse(&cfg, "", 0, conf), 0);
-	char *dir = programs_dir(&cfg), *want = path_join(t->path, "sys/programs");
-	assert_string_equal(dir, want);
+	char *dir = programs_dir(&cfg);
+	assert_string_equal(dir, f->src);
 	free(dir);
-	free(want);
 	/* programs/ with an empty directory in it is not empty: an input. */
 	struct step_inputs in = {0};
 	programs_inputs(&cfg, &in);
@@ -77,7 +90,7 @@ static void test_dir_and_inputs(void **state)
 
 static void test_build_in_order(void **state)
 {
-	struct testdir *t = *state;
+	struct fx *f = *state;
 	put("sys/programs/zed.c", "int main(void) { return 0; }\n");
 	put("sys/programs/hello.c", "int main(void) { return 0; }\n");
 	put("sys/programs/multi/main.c", "int main(void) { return 0; }\n");
@@ -85,8 +98,7 @@ static void test_build_in_order(void **state)
 	put("sys/programs/multi/notes.txt", "not C\n");
 	put("sys/programs/README", "not a program\n");
 	put("sys/programs/.hidden.c", "skipped\n");
-	char *src = path_join(t->path, "sys/programs"), *cc = path_join(t->path, "cc");
-	char *dest = path_join(t->path, "dest");
+	const char *src = f->src, *cc = f->cc, *dest = f->dest;
 	struct capture c;
 	capture_start(&c, 2);
 	int rc = programs_build(src, cc, dest, "build.log");
@@ -121,16 +133,12 @@ static void test_build_in_order(void **state)
 	assert_int_equal(programs_build(NULL, cc, dest, "build.log"), 0);
 	assert_true(path_exists("dest/usr/bin"));
 	assert_false(path_exists("dest/usr/bin/hello"));
-	free(src);
-	free(cc);
-	free(dest);
 }
 
 static void test_failures(void **state)
 {
-	struct testdir *t = *state;
-	char *src = path_join(t->path, "sys/programs"), *cc = path_join(t->path, "cc");
-	char *dest = path_join(t->path, "dest");
+	struct fx *f = *state;
+	const char *src = f->src, *cc = f->cc, *dest = f->dest;
 	/* A directory without .c files stops the build, naming it. */
 	struct capture c;
 	capture_start(&c, 2);
@@ -155,9 +163,6 @@ static void test_failures(void **state)
 	assert_non_null(strstr(err, "mkdistro: program 'broken' did not compile (see the compiler's "
 				    "message above)\n"));
 	free(err);
-	free(src);
-	free(cc);
-	free(dest);
 }
 
 int main(void)
