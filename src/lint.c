@@ -480,40 +480,13 @@ static char *cmdline_value(const char *cmdline, const char *key)
 	return val;
 }
 
-/* Kernel symbols a console device needs when it is not the arch's own. */
-static const struct {
-	const char *prefix, *symbols;
-} consoles[] = {
-	{ "ttyS", "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n" },
-	{ "ttyAMA", "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n" },
-	{ "hvc", "CONFIG_HVC_DRIVER\n" },
-	{ "ttynull", "CONFIG_NULL_TTY\n" },
-	{ "tty", "CONFIG_VT\nCONFIG_VT_CONSOLE\n" },
-};
-
-/* Length of device name S without its number: "ttyS" of "ttyS0". */
-static size_t dev_prefix(const char *s)
-{
-	size_t n = strlen(s);
-	while (n && s[n - 1] >= '0' && s[n - 1] <= '9')
-		n--;
-	return n;
-}
-
 static void check_console(const struct lint_target *t, struct lint_report *r)
 {
 	char *con = cmdline_value(t->cmdline, "console=");
 	if (!con)
 		return;
 	con[strcspn(con, ",")] = '\0';
-	const char *syms = NULL;
-	size_t n = dev_prefix(con);
-	if (t->arch->console_kconfig && n == dev_prefix(t->arch->console) &&
-	    !strncmp(con, t->arch->console, n))
-		syms = t->arch->console_kconfig;
-	for (size_t i = 0; !syms && i < sizeof(consoles) / sizeof(consoles[0]); i++)
-		if (strlen(consoles[i].prefix) == n && !strncmp(con, consoles[i].prefix, n))
-			syms = consoles[i].symbols;
+	const char *syms = arch_console_symbols(t->arch, con);
 	for (const char *p = syms; p && *p;) {
 		size_t len = strcspn(p, "\n");
 		char *sym = xstrndup(p, len);
