@@ -436,26 +436,12 @@ static void check_script(const struct lint_target *t, const struct image *im,
 
 /* ---- kernel configuration ----------------------------------------- */
 
-/* 1 if SYM (with or without "CONFIG_") is =y in the .config TEXT. */
-static int kconfig_y(const char *text, const char *sym)
-{
-	if (!strncmp(sym, "CONFIG_", 7))
-		sym += 7;
-	size_t n = strlen(sym);
-	for (const char *p = text; p && *p;) {
-		if (!strncmp(p, "CONFIG_", 7) && !strncmp(p + 7, sym, n) && p[7 + n] == '=')
-			return p[8 + n] == 'y';
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-static void need_y(const char *text, const char *sym, enum lint_id id, const char *why,
+/* Unless SYM ("CONFIG_X") is =y in K, the finding ID: WHY. */
+static void need_y(const struct kconfig_set *k, const char *sym, enum lint_id id, const char *why,
 		   struct lint_report *r)
 {
-	if (kconfig_y(text, sym))
+	const char *v = kconfig_get(k, strncmp(sym, "CONFIG_", 7) ? sym : sym + 7);
+	if (v && !strcmp(v, "y"))
 		return;
 	char fix[256];
 	snprintf(fix, sizeof(fix), "add %s%s=y to the [linux] fragment",

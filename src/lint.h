@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "arch.h"
+#include "kconfig.h"
 
 enum lint_id {
 	LINT_ARCHIVE,         /* the initramfs cannot be read, or is no newc cpio */
@@ -52,7 +53,7 @@ struct lint_report {
 struct lint_target {
 	const struct arch *arch;
 	const char *initrd;      /* path of the (compressed) cpio archive */
-	const char *kconfig;     /* text of the kernel's .config; NULL: not checked */
+	const struct kconfig_set *kconfig; /* the kernel's .config; NULL: not checked */
 	const char *compression; /* the configured method, used when the
 				  * archive's own cannot be told */
 	const char *cmdline;     /* the kernel command line (console=, rdinit=) */

@@ -164,6 +164,19 @@ static char *make_image(const char *dir, const char *name, unsigned breaks, cons
 	return out;
 }
 
+/* lint_run of T against the .config text KCONFIG (NULL: none). */
+static void lint_text(struct lint_target *t, const char *kconfig, struct lint_report *r)
+{
+	struct kconfig_set k;
+	if (kconfig)
+		assert_int_equal(kconfig_parse(kconfig, "test .config", &k), 0);
+	t->kconfig = kconfig ? &k : NULL;
+	lint_run(t, r);
+	t->kconfig = NULL;
+	if (kconfig)
+		kconfig_free(&k);
+}
+
 /* Lint the image with BREAKS (gzip) against KCONFIG and CMDLINE. */
 static void lint_image(const char *dir, unsigned breaks, const char *kconfig, const char *cmdline,
 		       struct lint_report *r)
@@ -172,12 +185,11 @@ static void lint_image(const char *dir, unsigned breaks, const char *kconfig, co
 	struct lint_target t = {
 		.arch = arch_find("x86_64"),
 		.initrd = img,
-		.kconfig = kconfig,
 		.compression = "gzip",
 		.cmdline = cmdline ? cmdline : "console=ttyS0 panic=-1",
 	};
 	memset(r, 0, sizeof(*r));
-	lint_run(&t, r);
+	lint_text(&t, kconfig, r);
 	free(img);
 }
 
@@ -222,10 +234,10 @@ static void test_clean_system(void **state)
 		char *img = make_image(f->dir, "c", 0, forms[i].method);
 		char *kc = xasprintf("%s%s%s", good_kconfig, forms[i].option ? forms[i].option : "",
 				     forms[i].option ? "=y\n" : "");
-		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img, .kconfig = kc,
+		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img,
 					.compression = "gzip", .cmdline = "console=ttyS0"};
 		memset(&r, 0, sizeof(r));
-		lint_run(&t, &r);
+		lint_text(&t, kc, &r);
 		if (r.n)
 			lint_print(&r, stderr);
 		assert_int_equal(r.n, 0);
@@ -403,17 +415,16 @@ static void test_kernel_fpu(void **state)
 	a.abi_needs[0] = (struct arch_need)ARCH_NEED_FPU("CONFIG_FPU");
 	char *img = make_image(f->dir, "fpu", 0, "gzip");
 	struct lint_target t = {
-		.arch = &a, .initrd = img, .kconfig = good_kconfig, .compression = "gzip",
+		.arch = &a, .initrd = img, .compression = "gzip",
 		.cmdline = "console=ttyS0",
 	};
 	struct lint_report r = {0};
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	expect_only(&r, LINT_K_ABI, "CONFIG_FPU", "SIGILL");
 	lint_report_free(&r);
 
 	char *kc = xasprintf("%sCONFIG_FPU=y\n", good_kconfig);
-	t.kconfig = kc;
-	lint_run(&t, &r);
+	lint_text(&t, kc, &r);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 	free(kc);
@@ -424,8 +435,8 @@ static void test_bad_archive(void **state)
 {
 	struct fixture *f = *state;
 	struct lint_report r;
-	struct lint_target t = {.arch = arch_find("x86_64"), .kconfig = good_kconfig,
-				.compression = "gzip", .cmdline = "console=ttyS0"};
+	struct lint_target t = {.arch = arch_find("x86_64"), .compression = "gzip",
+				.cmdline = "console=ttyS0"};
 
 	/* Cut in the middle of the compressed data. */
 	char *img = make_image(f->dir, "t", 0, "gzip");
@@ -435,7 +446,7 @@ static void test_bad_archive(void **state)
 	free(data);
 	t.initrd = img;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	assert_true(lint_find(&r, LINT_ARCHIVE)->error);
 	lint_report_free(&r);
@@ -445,7 +456,7 @@ static void test_bad_archive(void **state)
 	char *missing = xasprintf("%s/nothing.img", f->dir);
 	t.initrd = missing;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	lint_report_free(&r);
 	free(missing);
@@ -458,7 +469,7 @@ static void test_bad_archive(void **state)
 	assert_int_equal(system(cmd), 0);
 	t.initrd = tar;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	assert_non_null(strstr(lint_find(&r, LINT_ARCHIVE)->problem, "only cpio newc"));
 	lint_report_free(&r);
