@@ -5,11 +5,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <elf.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -44,6 +45,10 @@ enum {
 	INIT_DANGLING = 1 << 9,    /* /init -> bin/nothing */
 	INIT_LONG_SHEBANG = 1 << 10,
 	NO_SCRIPTS = 1 << 11,      /* with INIT_SYMLINK: no #! file at all */
+	/* Not breaks: busybox as another kind of ELF file. */
+	ELF_32 = 1 << 12,          /* ELFCLASS32 */
+	ELF_BIG = 1 << 13,         /* big-endian */
+	ELF_SHORT = 1 << 14,       /* a break: cut in its ELF header */
 };
 
 struct fixture {
@@ -67,35 +72,51 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An ELF64 little-endian executable header for MACHINE, with a PT_INTERP
- * of INTERP when not NULL (new memory, *LEN bytes). */
-static unsigned char *make_elf(unsigned machine, const char *interp, size_t *len)
+/* An ELF executable of class CLS and byte order DATA for MACHINE,
+ * written by libelf, with a PT_INTERP of INTERP when not NULL (new
+ * memory, *LEN bytes). */
+static unsigned char *make_elf(int cls, int data, unsigned machine, const char *interp, size_t *len)
 {
-	size_t ilen = interp ? strlen(interp) + 1 : 0;
-	size_t n = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + ilen + 100;
-	unsigned char *b = xcalloc(1, n);
-	Elf64_Ehdr eh = {0};
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	int fd = memfd_create("elf", 0);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(e);
+	assert_non_null(gelf_newehdr(e, cls));
+	GElf_Ehdr eh;
+	assert_non_null(gelf_getehdr(e, &eh));
+	eh.e_ident[EI_DATA] = (unsigned char)data;
 	eh.e_type = interp ? ET_DYN : ET_EXEC;
-	eh.e_machine = (Elf64_Half)machine;
+	eh.e_machine = (GElf_Half)machine;
 	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(Elf64_Ehdr);
-	eh.e_ehsize = sizeof(Elf64_Ehdr);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = interp ? 1 : 0;
-	memcpy(b, &eh, sizeof(eh));
+	assert_true(gelf_update_ehdr(e, &eh));
 	if (interp) {
-		Elf64_Phdr ph = {0};
-		ph.p_type = PT_INTERP;
-		ph.p_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
-		ph.p_filesz = ilen;
-		memcpy(b + sizeof(eh), &ph, sizeof(ph));
-		memcpy(b + ph.p_offset, interp, ilen);
+		assert_non_null(gelf_newphdr(e, 1));
+		Elf_Scn *scn = elf_newscn(e);
+		Elf_Data *d = elf_newdata(scn);
+		d->d_buf = (void *)interp;
+		d->d_size = strlen(interp) + 1;
+		d->d_type = ELF_T_BYTE;
+		d->d_align = 1;
+		GElf_Shdr sh;
+		assert_non_null(gelf_getshdr(scn, &sh));
+		sh.sh_type = SHT_PROGBITS;
+		sh.sh_flags = SHF_ALLOC;
+		assert_true(gelf_update_shdr(scn, &sh));
+		/* Lay the file out to learn where the string goes. */
+		assert_true(elf_update(e, ELF_C_NULL) > 0);
+		assert_non_null(gelf_getshdr(scn, &sh));
+		GElf_Phdr ph = { .p_type = PT_INTERP, .p_flags = PF_R, .p_offset = sh.sh_offset,
+				 .p_filesz = d->d_size, .p_memsz = d->d_size, .p_align = 1 };
+		assert_true(gelf_update_phdr(e, 0, &ph));
 	}
-	*len = n;
+	off_t size = elf_update(e, ELF_C_WRITE);
+	assert_true(size > 0);
+	elf_end(e);
+	unsigned char *b = xmalloc((size_t)size);
+	assert_int_equal(pread(fd, b, (size_t)size, 0), size);
+	close(fd);
+	*len = (size_t)size;
 	return b;
 }
 
@@ -109,9 +130,13 @@ static char *make_image(const char *dir, const char *name, unsigned breaks, cons
 	assert_true(fd >= 0);
 	struct cpio *c = cpio_new(fd, 1700000000);
 	size_t len;
-	unsigned char *elf = make_elf(breaks & ELF_OTHER_ARCH ? EM_AARCH64 : EM_X86_64,
+	unsigned char *elf = make_elf(breaks & ELF_32 ? ELFCLASS32 : ELFCLASS64,
+				      breaks & ELF_BIG ? ELFDATA2MSB : ELFDATA2LSB,
+				      breaks & ELF_OTHER_ARCH ? EM_AARCH64 : EM_X86_64,
 				      breaks & (ELF_DYNAMIC | ELF_DYNAMIC_OK) ?
 					      "/lib/ld-musl-x86_64.so.1" : NULL, &len);
+	if (breaks & ELF_SHORT)
+		len = 40;
 
 	assert_int_equal(cpio_add_dir(c, "bin", 0755), 0);
 	assert_int_equal(cpio_add_data(c, "bin/busybox", 0755, elf, len), 0);
@@ -311,6 +336,48 @@ static void test_elf_loader(void **state)
 	lint_report_free(&r);
 }
 
+/* Both classes in both byte orders: the machine, the class and the
+ * loader are read right from each. */
+static void test_elf_kinds(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		unsigned kind;
+		const char *words;
+	} kinds[] = {
+		{ 0, "for aarch64 (e_machine 183, 64-bit)" },
+		{ ELF_32, "for aarch64 (e_machine 183, 32-bit)" },
+		{ ELF_BIG, "for aarch64 (e_machine 183, 64-bit)" },
+		{ ELF_32 | ELF_BIG, "for aarch64 (e_machine 183, 32-bit)" },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct lint_report r;
+		unsigned k = kinds[i].kind;
+		lint_image(f->dir, k | INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
+		if (r.n)
+			lint_print(&r, stderr);
+		assert_int_equal(r.n, 0);
+		lint_report_free(&r);
+		lint_image(f->dir, k | ELF_DYNAMIC, good_kconfig, NULL, &r);
+		expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
+			    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
+		lint_report_free(&r);
+		lint_image(f->dir, k | ELF_OTHER_ARCH, good_kconfig, NULL, &r);
+		expect_only(&r, LINT_ELF_ARCH, "/bin/busybox", kinds[i].words);
+		lint_report_free(&r);
+	}
+}
+
+/* An ELF file cut in its header cannot be run: said so, not guessed at. */
+static void test_elf_short(void **state)
+{
+	struct fixture *f = *state;
+	struct lint_report r;
+	lint_image(f->dir, ELF_SHORT, good_kconfig, NULL, &r);
+	expect_only(&r, LINT_ELF_BAD, "/bin/busybox", "not a valid ELF file");
+	lint_report_free(&r);
+}
+
 static void test_console_node(void **state)
 {
 	struct fixture *f = *state;
@@ -505,6 +572,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_init_interpreter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_arch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_loader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_fpu, setup, teardown),
