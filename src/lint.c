@@ -357,9 +357,13 @@ static void check_elf(const struct lint_target *t, const struct image *im, const
 	Elf *e = elf_memory((char *)x->head, x->nhead);
 	GElf_Ehdr eh;
 
-	if (!e || !gelf_getehdr(e, &eh)) {
-		add_finding(r, LINT_ELF_BAD, exec, subject, "rebuild it, or remove it from the overlay",
-			    "not a valid ELF file: %s", elf_errmsg(-1));
+	/* Only a warning: the kernel checks less than libelf does (not the
+	 * version byte, say), so such a file may still run. */
+	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+		add_finding(r, LINT_ELF_BAD, 0, subject, "rebuild it, or remove it from the overlay",
+			    "its ELF header cannot be read (%s), so it was not checked",
+			    e && elf_kind(e) != ELF_K_ELF ? "unknown class, byte order or version"
+							 : elf_errmsg(-1));
 		elf_end(e);
 		return;
 	}

@@ -2,8 +2,9 @@
  * .config (as a kconfig set) and the initramfs itself (any compression
  * libarchive reads; ELF headers with libelf) and finds what would make the
  * boot fail, each with the fix: /init missing, not executable or with a
- * missing #! interpreter; ELF files cut short, for another architecture,
- * or dynamically linked without their loader; no
+ * missing #! interpreter; ELF files for another architecture, or
+ * dynamically linked without their loader (one whose header libelf cannot
+ * read is a warning); no
  * /dev/console; a kernel without initramfs support, without the
  * decompressor of the archive, without ELF or #! support, or without the
  * driver of the console named on the command line, or without what the
@@ -26,7 +27,7 @@ enum lint_id {
 	LINT_SCRIPT_INTERP,   /* another executable script's interpreter is missing */
 	LINT_ELF_ARCH,        /* an ELF file for another architecture */
 	LINT_ELF_LOADER,      /* dynamically linked, its loader is missing */
-	LINT_ELF_BAD,         /* an ELF file libelf cannot read (cut short) */
+	LINT_ELF_BAD,         /* an ELF header libelf cannot read (warning) */
 	LINT_CONSOLE_NODE,    /* no /dev/console character device 5:1 */
 	LINT_KCONFIG,         /* the kernel's .config cannot be read (warning) */
 	LINT_K_INITRD,        /* no CONFIG_BLK_DEV_INITRD */
