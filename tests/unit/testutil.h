@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,6 +46,18 @@ static inline char *capture_end(struct capture *c)
 		buf_add(&b, chunk, (size_t)n);
 	close(c->rd);
 	return buf_steal(&b);
+}
+
+/* Write TEXT to DIR/REL, making the directories REL names first. */
+static inline void write_test_file(const char *dir, const char *rel, const char *text)
+{
+	char *p = path_join(dir, rel);
+	char *d = xstrdup(p);
+	*strrchr(d, '/') = '\0';
+	assert_int_equal(mkdir_p(d, 0755), 0);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
+	free(d);
+	free(p);
 }
 
 #endif
