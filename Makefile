@@ -10,7 +10,7 @@
 #   architecture; its cross compiler and QEMU are installed first.
 
 CC      ?= cc
-PKGS    := libcurl libarchive inih libcrypto
+PKGS    := libcurl libarchive inih libcrypto libelf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 VERSION := 0.1.0

@@ -355,3 +355,35 @@ const struct arch *arch_host(void)
 			return arch_find(host_machines[i][1]);
 	return NULL;
 }
+
+/* Consoles a command line may name instead of the architecture's own:
+ * the kernel symbols of their drivers. */
+static const struct {
+	const char *prefix, *symbols;
+} consoles[] = {
+	{ "ttyS", SERIAL_8250_SYMBOLS },
+	{ "ttyAMA", PL011_SYMBOLS },
+	{ "hvc", "CONFIG_HVC_DRIVER\n" },
+	{ "ttynull", "CONFIG_NULL_TTY\n" },
+	{ "tty", "CONFIG_VT\nCONFIG_VT_CONSOLE\n" },
+};
+
+/* Length of device name S without its number: "ttyS" of "ttyS0". */
+static size_t dev_prefix(const char *s)
+{
+	size_t n = strlen(s);
+	while (n && s[n - 1] >= '0' && s[n - 1] <= '9')
+		n--;
+	return n;
+}
+
+const char *arch_console_symbols(const struct arch *a, const char *con)
+{
+	size_t n = dev_prefix(con);
+	if (a->console_kconfig && n == dev_prefix(a->console) && !strncmp(con, a->console, n))
+		return a->console_kconfig;
+	for (size_t i = 0; i < sizeof(consoles) / sizeof(consoles[0]); i++)
+		if (strlen(consoles[i].prefix) == n && !strncmp(con, consoles[i].prefix, n))
+			return consoles[i].symbols;
+	return NULL;
+}

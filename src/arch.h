@@ -70,6 +70,12 @@ char *arch_names(void);
 /* The Debian packages A needs on the host, space-separated, in new
  * memory. */
 char *arch_packages(const struct arch *a);
+/* The kernel symbols, one per line ("CONFIG_SERIAL_8250\n..."), of the
+ * driver the console device CON ("ttyS1", "hvc0") needs built in on A:
+ * A's own console's for a device of that kind, else those of the driver
+ * the name belongs to; NULL for a device nobody knows. Points into the
+ * table. */
+const char *arch_console_symbols(const struct arch *a, const char *con);
 /* The build and output directory names for A: "build" and "out" for the
  * default architecture, "build-NAME" and "out-NAME" for the others, so
  * that several coexist in one directory (new memory). */

@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "kconfig.h"
 #include "manifest.h"
+#include "kdeps.h"
 #include "proc.h"
 #include "programs.h"
 #include "qemu.h"
@@ -308,7 +309,7 @@ static int kconfig_run(void *ctx, const char *log)
 	if (make_kernel(b, log, obj, "tinyconfig", NULL) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
 	    make_kernel(b, log, obj, "olddefconfig", NULL) < 0)
 		goto out;
-	int bad = kconfig_verify(dotconfig, &frag, src, "kernel");
+	int bad = kdeps_verify(dotconfig, &frag, src, "kernel");
 	if (bad != 0) {
 		if (bad > 0)
 			warn("%d requested kernel option%s did not survive olddefconfig; fix the "
@@ -468,7 +469,7 @@ static int bbconfig_run(void *ctx, const char *log)
 	/* BusyBox generates most Config.in files into the object tree; the
 	 * top ones stay in the source tree. */
 	char *trees = xasprintf("%s:%s", src, obj);
-	int bad = kconfig_verify(dotconfig, &frag, trees, "BusyBox");
+	int bad = kdeps_verify(dotconfig, &frag, trees, "BusyBox");
 	free(trees);
 	if (bad != 0) {
 		if (bad > 0)

@@ -136,10 +136,14 @@ struct parse {
 	struct config *c;
 	const char *text;       /* rest of the input */
 	int line;               /* number of the line inih is working on */
-	int last_key;           /* the line before was a "key = value" */
-	int continues;          /* this line continues that value */
-	char section[64];       /* current section, "" before the first */
-	int section_ok;         /* 0 after an unknown section: its keys are not reported */
+	int dry;                /* only looking for lines inih cannot read */
+	char *unread;           /* [line]: 1 for a line inih cannot read */
+	int indented;           /* the line starts with a blank */
+	int prev_line;          /* line of the last key handed over, 0 none */
+	char prev_name[INI_MAX_LINE];
+	char section[INI_MAX_LINE]; /* current section, "" before the first */
+	char bad_section[INI_MAX_LINE]; /* the unknown section last reported */
+	int section_ok;         /* 0 in an unknown section: its keys are not reported */
 	int set_line[NKEYS];    /* line each key was set on, 0 if not yet */
 	int errors;
 };
@@ -425,69 +429,28 @@ static void continue_key(struct parse *p, const char *name, const char *value)
 	free(joined);
 }
 
-/* inih (Debian's libinih) reads the file: "[section]", "key = value" or
- * "key: value", comments starting with '#' or ';' (and ';' after a blank
- * inside a value), and lines that start with a blank continue the value
- * before them. It is built with a fixed line buffer and reports neither
- * line numbers (no INI_HANDLER_LINENO) nor section headers, and it skips
- * a malformed line silently. So every line passes through reader() first:
- * it counts lines, reports what inih would skip or cut, checks section
- * names, and tells handler() whether the line continues a value. */
-
-/* The longest line inih takes: its buffer, less the newline and NUL. */
-static char *probe_reader(char *str, int num, void *user)
-{
-	*(int *)user = num - 2;
-	return NULL;
-}
-
-static int probe_handler(void *user, const char *section, const char *name, const char *value)
-{
-	return 1;
-}
+/* The INI grammar is inih's alone (Debian's libinih 55): "[section]",
+ * "key = value" or "key: value", whole-line comments starting with '#' or
+ * ';', a ';' after a blank ending a value, and a line that starts with a
+ * blank continuing the value before it. mkdistro adds no grammar of its
+ * own; its reader() hands inih every line as it is and only counts lines
+ * (inih is built without INI_HANDLER_LINENO) and notes whether a line is
+ * indented (what inih takes as a continuation).
+ *
+ * inih's limits, and what follows from them:
+ * - A line of at most INI_MAX_LINE - 2 characters: inih would cut a longer
+ *   one in two, so reader() refuses it instead (CONFIG_LINE_MAX).
+ * - inih tells only the first line it could not read: parse() reads the
+ *   text again with each such line left out until none is left, so that
+ *   every one is reported, as a line it could not read.
+ * - inih does not report section headers: a section is checked when a key
+ *   is read in it, so an unknown section without keys goes unreported, and
+ *   text after a section's ']' is ignored. */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 2)
 
 static int config_line_max(void)
 {
-	static int max;
-	if (!max)
-		ini_parse_stream(probe_reader, &max, probe_handler, NULL);
-	return max;
-}
-
-static void check_section(struct parse *p, const char *s, size_t len)
-{
-	const char *close = memchr(s, ']', len);
-	if (!close) {
-		perr(p, "missing ']' in section header");
-		p->section_ok = 0;
-		snprintf(p->section, sizeof(p->section), "?");
-		return;
-	}
-	const char *a = s + 1, *b = close;
-	while (a < b && is_space(*a))
-		a++;
-	while (b > a && is_space(b[-1]))
-		b--;
-	const char *rest = close + 1;
-	while (rest < s + len && is_space(*rest))
-		rest++;
-	if (rest < s + len && *rest != '#' && *rest != ';')
-		perr(p, "unexpected text after ']'");
-	size_t n = (size_t)(b - a);
-	if (n >= sizeof(p->section)) {
-		perr(p, "unknown section [%.*s...]", (int)sizeof(p->section) - 1, a);
-		p->section_ok = 0;
-		snprintf(p->section, sizeof(p->section), "?");
-		return;
-	}
-	memcpy(p->section, a, n);
-	p->section[n] = '\0';
-	p->section_ok = section_known(p->section);
-	if (!p->section_ok) {
-		char *known = section_names();
-		perr(p, "unknown section [%s]; known sections: %s", p->section, known);
-		free(known);
-	}
+	return CONFIG_LINE_MAX;
 }
 
 static char *reader(char *str, int num, void *user)
@@ -500,81 +463,81 @@ static char *reader(char *str, int num, void *user)
 	size_t len = (size_t)(end - s);
 	p->text = *end ? end + 1 : end;
 	p->line++;
-	p->continues = 0;
-	if (p->line == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { /* UTF-8 byte order mark */
-		s += 3;
-		len -= 3;
-	}
-	while (len > 0 && is_space(s[len - 1]))
-		len--;
-	size_t indent = 0;
-	while (indent < len && is_space(s[indent]))
-		indent++;
-	/* What inih gets: an empty line, or this one. */
+	p->indented = len > 0 && is_space(s[0]);
+	size_t keep = len;
+	while (keep > 0 && is_space(s[keep - 1]))
+		keep--;
 	str[0] = '\n';
 	str[1] = '\0';
-	if (len + 2 > (size_t)num) {
-		perr(p, "line too long (%zu characters; the INI reader takes at most %d): continue a "
-			"long cmdline on the next line, indented, or shorten the path",
-		     len, num - 2);
-		p->last_key = 0;
+	if (p->unread[p->line]) {
+		if (!p->dry)
+			perr(p, "cannot read this line: expected '[section]' or 'key = value'");
 		return str;
 	}
-	const char *t = s + indent;
-	size_t tlen = len - indent;
-	if (tlen == 0 || *t == '#' || *t == ';')
-		return str;
-	if (indent > 0 && p->last_key) {
-		/* A continuation line: inih calls the handler with the key
-		 * of the line before it again. */
-		p->continues = 1;
-		memcpy(str, s, len);
-		str[len] = '\n';
-		str[len + 1] = '\0';
+	if (keep + 2 > (size_t)num || keep > CONFIG_LINE_MAX) {
+		if (!p->dry)
+			perr(p, "line too long (%zu characters; the INI reader takes at most %d): continue a "
+				"long cmdline on the next line, indented, or shorten the path",
+			     keep, CONFIG_LINE_MAX);
 		return str;
 	}
-	if (*t == '[') {
-		check_section(p, t, tlen);
-		p->last_key = 0;
-		snprintf(str, (size_t)num, "[%s]\n", p->section);
-		return str;
-	}
-	/* As inih looks for it: the first '=' or ':', unless a comment
-	 * (';' after a blank) comes first. */
-	const char *sep = t;
-	while (sep < t + tlen && *sep != '=' && *sep != ':' && !(*sep == ';' && is_space(sep[-1])))
-		sep++;
-	if (sep == t + tlen || *sep == ';') {
-		perr(p, "expected 'key = value' or '[section]'");
-		p->last_key = 0;
-		return str;
-	}
-	const char *ne = sep;
-	while (ne > t && is_space(ne[-1]))
-		ne--;
-	if (ne == t) {
-		perr(p, "expected 'key = value': no key before '%c'", *sep);
-		p->last_key = 0;
-		return str;
-	}
-	p->last_key = 1;
-	memcpy(str, t, tlen);
-	str[tlen] = '\n';
-	str[tlen + 1] = '\0';
+	memcpy(str, s, keep);
+	str[keep] = '\n';
+	str[keep + 1] = '\0';
 	return str;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
-	/* inih's section is the one reader() passed on, so p->section
-	 * (which also knows a section it refused) is the one to use. */
-	(void)section;
-	if (p->continues)
+	if (p->dry)
+		return 1;
+	/* inih keeps the blanks inside "[ linux ]". */
+	char sect[INI_MAX_LINE];
+	while (is_space(*section))
+		section++;
+	size_t sn = strlen(section);
+	while (sn > 0 && is_space(section[sn - 1]))
+		sn--;
+	snprintf(sect, sizeof(sect), "%.*s", (int)sn, section);
+	section = sect;
+	/* inih calls again with the key of the line before for a
+	 * continuation line; another indented line under a section of its
+	 * own is a key of its own. */
+	int continues = p->indented && p->prev_line && !strcmp(name, p->prev_name) &&
+			!strcmp(section, p->section);
+	if (!continues) {
+		snprintf(p->section, sizeof(p->section), "%s", section);
+		p->section_ok = !*section || section_known(section);
+		if (!p->section_ok && strcmp(section, p->bad_section)) {
+			char *known = section_names();
+			perr(p, "unknown section [%s]; known sections: %s", section, known);
+			free(known);
+			snprintf(p->bad_section, sizeof(p->bad_section), "%s", section);
+		}
+		snprintf(p->prev_name, sizeof(p->prev_name), "%s", name);
+	}
+	p->prev_line = p->line;
+	if (continues)
 		continue_key(p, name, value);
+	else if (!*name)
+		perr(p, "expected 'key = value': no key before the separator");
 	else
 		set_key(p, name, value);
 	return 1;
+}
+
+/* One reading of TEXT: DRY finds the first line inih cannot read (its
+ * return value) without reporting or setting anything. */
+static int parse_pass(struct parse *p, const char *text, int dry)
+{
+	p->text = text;
+	p->line = 0;
+	p->dry = dry;
+	p->prev_line = 0;
+	p->section[0] = p->bad_section[0] = '\0';
+	p->section_ok = 1;
+	return ini_parse_stream(reader, p, handler, p);
 }
 
 static void set_defaults(struct config *c)
@@ -651,15 +614,20 @@ int config_parse(struct config *c, const char *text, size_t len, const char *fil
 	p->file = file;
 	p->dir = c->dir;
 	p->c = c;
-	p->section_ok = 1;
-	p->text = copy;
-	int bad = ini_parse_stream(reader, p, handler, p);
-	/* reader() hands inih only lines it can take; should inih still
-	 * refuse one, say so rather than drop it. */
-	if (bad > 0 && !p->errors) {
+	size_t lines = 1;
+	for (const char *q = copy; *q; q++)
+		lines += *q == '\n';
+	p->unread = xcalloc(lines + 1, 1);
+	int bad;
+	while ((bad = parse_pass(p, copy, 1)) > 0 && (size_t)bad <= lines && !p->unread[bad])
+		p->unread[bad] = 1;
+	parse_pass(p, copy, 0);
+	if (bad != 0 && !p->errors) {
+		/* inih refused a line it had been told to skip. */
 		p->line = bad;
 		perr(p, "cannot read this line");
 	}
+	free(p->unread);
 	int errors = p->errors;
 	free(p);
 	free(copy);

@@ -1,5 +1,7 @@
-/* kconfig: Kconfig fragments and .config files (kernel and BusyBox):
- * parse, merge, apply, check after olddefconfig, diff. */
+/* kconfig: Kconfig fragments and .config files (kernel and BusyBox) as
+ * symbol sets: parse, merge, apply, compare, diff, write. The one reader
+ * and writer of .config text; why a value did not survive olddefconfig
+ * is kdeps.h's. */
 #ifndef MKDISTRO_KCONFIG_H
 #define MKDISTRO_KCONFIG_H
 
@@ -47,17 +49,17 @@ int kconfig_merge(struct kconfig_set *dst, const struct kconfig_set *src);
  * dropped, absent symbols appended. Atomic. Returns 0, or -1 after warn(). */
 int kconfig_apply(const char *dotconfig, const struct kconfig_set *frag);
 
-/* After olddefconfig, check that DOTCONFIG has every value FRAG asks for
- * ("n" also matches an absent symbol). Each mismatch is reported in one
- * line, "mkdistro: WHAT option CONFIG_X=y was dropped (now: not set): it
- * depends on ...", with the reason read from the Kconfig* (kernel) or
- * Config.in (BusyBox) files under SRCTREE, which are only scanned when there
- * is a mismatch. SRCTREE may list several directories separated by ':'.
- * BusyBox generates most Config.in files into its O= directory: pass that
- * directory ("SRC:OBJ" or just OBJ, whose Makefile names SRC). Returns the
- * number of mismatches, or -1 on an I/O error. */
-int kconfig_verify(const char *dotconfig, const struct kconfig_set *frag, const char *srctree,
-		   const char *what);
+/* 1 if A and B are the same value as Kconfig reads them: "n" and NULL
+ * (absent) are equal, a number equals another spelling of it (0x10 and
+ * 0X010, 010 and 10). */
+int kconfig_same(const char *a, const char *b);
+
+/* Append to B the .config line that sets NAME (without CONFIG_) to VALUE:
+ * "CONFIG_NAME=VALUE", or "# CONFIG_NAME is not set" for "n" or NULL. */
+void kconfig_line(struct buf *b, const char *name, const char *value);
+/* Append to OUT a kconfig_line for every symbol of S, in S's order or,
+ * with SORTED, sorted by name. */
+void kconfig_lines(const struct kconfig_set *s, int sorted, struct buf *out);
 
 /* Append to OUT, as fragment lines sorted by name, the symbols of FULL
  * whose value differs from BASE ("n" and absent count as equal), so that

@@ -2,7 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <elf.h>
+#include <gelf.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -306,19 +306,6 @@ static char *shebang(const struct ent *x, int *too_long)
 	return xstrndup((const char *)x->head + start, i - start);
 }
 
-static unsigned read16(const unsigned char *p, int big)
-{
-	return big ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
-}
-
-static uint64_t readn(const unsigned char *p, int n, int big)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)p[big ? i : n - 1 - i] << (8 * (n - 1 - i));
-	return v;
-}
-
 static const char *machine_name(unsigned m)
 {
 	switch (m) {
@@ -338,33 +325,23 @@ static const char *machine_name(unsigned m)
 	}
 }
 
-/* The PT_INTERP path of ELF file X (new memory), or NULL if it has none
+/* The PT_INTERP path of ELF file E (new memory), or NULL if it has none
  * within the bytes kept. */
-static char *elf_interp(const struct ent *x)
+static char *elf_interp(Elf *e)
 {
-	const unsigned char *h = x->head;
-	int is64 = h[EI_CLASS] == ELFCLASS64, big = h[EI_DATA] == ELFDATA2MSB;
-	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-	if (x->nhead < ehsize)
+	size_t n;
+	if (elf_getphdrnum(e, &n) < 0)
 		return NULL;
-	uint64_t phoff = is64 ? readn(h + 32, 8, big) : readn(h + 28, 4, big);
-	unsigned phentsize = read16(h + (is64 ? 54 : 42), big);
-	unsigned phnum = read16(h + (is64 ? 56 : 44), big);
-	size_t need = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-	if (phentsize < need)
-		return NULL;
-	for (unsigned i = 0; i < phnum; i++) {
-		uint64_t at = phoff + (uint64_t)i * phentsize;
-		if (at > x->nhead || x->nhead - at < need)
+	for (size_t i = 0; i < n && i <= INT_MAX; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph))
 			return NULL;
-		const unsigned char *ph = h + at;
-		if (readn(ph, 4, big) != PT_INTERP)
+		if (ph.p_type != PT_INTERP)
 			continue;
-		uint64_t off = is64 ? readn(ph + 8, 8, big) : readn(ph + 4, 4, big);
-		uint64_t len = is64 ? readn(ph + 32, 8, big) : readn(ph + 16, 4, big);
-		if (!len || len > 4096 || off > x->nhead || x->nhead - off < len)
+		if (!ph.p_filesz || ph.p_filesz > 4096)
 			return NULL;
-		return xstrndup((const char *)h + off, (size_t)len);
+		Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		return d ? xstrndup(d->d_buf, d->d_size) : NULL;
 	}
 	return NULL;
 }
@@ -374,11 +351,23 @@ static void check_elf(const struct lint_target *t, const struct image *im, const
 {
 	char subject[PATH_MAX + 2];
 	snprintf(subject, sizeof(subject), "/%s", x->name);
-	const unsigned char *h = x->head;
-	int big = h[EI_DATA] == ELFDATA2MSB;
-	unsigned machine = x->nhead >= 20 ? read16(h + 18, big) : 0;
 	int exec = (x->mode & 0111) != 0;
+	/* libelf reads both classes in both byte orders; it only reads the
+	 * memory given, so headers cut off by HEAD_MAX are not found. */
+	Elf *e = elf_memory((char *)x->head, x->nhead);
+	GElf_Ehdr eh;
 
+	/* Only a warning: the kernel checks less than libelf does (not the
+	 * version byte, say), so such a file may still run. */
+	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
+		add_finding(r, LINT_ELF_BAD, 0, subject, "rebuild it, or remove it from the overlay",
+			    "its ELF header cannot be read (%s), so it was not checked",
+			    e && elf_kind(e) != ELF_K_ELF ? "unknown class, byte order or version"
+							 : elf_errmsg(-1));
+		elf_end(e);
+		return;
+	}
+	unsigned machine = eh.e_machine;
 	if ((int)machine != t->arch->elf_machine) {
 		char fix[256];
 		snprintf(fix, sizeof(fix), "build it for %s (compiler %sgcc), or remove it from the "
@@ -387,11 +376,12 @@ static void check_elf(const struct lint_target *t, const struct image *im, const
 		add_finding(r, LINT_ELF_ARCH, exec, subject, fix,
 			    "ELF file for %s (e_machine %u, %d-bit), but the kernel is %s "
 			    "(e_machine %d)",
-			    machine_name(machine), machine, h[EI_CLASS] == ELFCLASS64 ? 64 : 32,
+			    machine_name(machine), machine, gelf_getclass(e) == ELFCLASS64 ? 64 : 32,
 			    t->arch->name, t->arch->elf_machine);
+		elf_end(e);
 		return;
 	}
-	char *interp = elf_interp(x);
+	char *interp = elf_interp(e);
 	if (interp && !resolve(im, interp)) {
 		add_finding(r, LINT_ELF_LOADER, exec, subject,
 			    "link it statically (-static; CONFIG_STATIC=y for BusyBox), or add the "
@@ -399,6 +389,7 @@ static void check_elf(const struct lint_target *t, const struct image *im, const
 			    "dynamically linked, but its loader '%s' is not in the image", interp);
 	}
 	free(interp);
+	elf_end(e);
 }
 
 static void check_script(const struct lint_target *t, const struct image *im,
@@ -436,26 +427,12 @@ static void check_script(const struct lint_target *t, const struct image *im,
 
 /* ---- kernel configuration ----------------------------------------- */
 
-/* 1 if SYM (with or without "CONFIG_") is =y in the .config TEXT. */
-static int kconfig_y(const char *text, const char *sym)
-{
-	if (!strncmp(sym, "CONFIG_", 7))
-		sym += 7;
-	size_t n = strlen(sym);
-	for (const char *p = text; p && *p;) {
-		if (!strncmp(p, "CONFIG_", 7) && !strncmp(p + 7, sym, n) && p[7 + n] == '=')
-			return p[8 + n] == 'y';
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-static void need_y(const char *text, const char *sym, enum lint_id id, const char *why,
+/* Unless SYM ("CONFIG_X") is =y in K, the finding ID: WHY. */
+static void need_y(const struct kconfig_set *k, const char *sym, enum lint_id id, const char *why,
 		   struct lint_report *r)
 {
-	if (kconfig_y(text, sym))
+	const char *v = kconfig_get(k, strncmp(sym, "CONFIG_", 7) ? sym : sym + 7);
+	if (v && !strcmp(v, "y"))
 		return;
 	char fix[256];
 	snprintf(fix, sizeof(fix), "add %s%s=y to the [linux] fragment",
@@ -480,40 +457,13 @@ static char *cmdline_value(const char *cmdline, const char *key)
 	return val;
 }
 
-/* Kernel symbols a console device needs when it is not the arch's own. */
-static const struct {
-	const char *prefix, *symbols;
-} consoles[] = {
-	{ "ttyS", "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n" },
-	{ "ttyAMA", "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n" },
-	{ "hvc", "CONFIG_HVC_DRIVER\n" },
-	{ "ttynull", "CONFIG_NULL_TTY\n" },
-	{ "tty", "CONFIG_VT\nCONFIG_VT_CONSOLE\n" },
-};
-
-/* Length of device name S without its number: "ttyS" of "ttyS0". */
-static size_t dev_prefix(const char *s)
-{
-	size_t n = strlen(s);
-	while (n && s[n - 1] >= '0' && s[n - 1] <= '9')
-		n--;
-	return n;
-}
-
 static void check_console(const struct lint_target *t, struct lint_report *r)
 {
 	char *con = cmdline_value(t->cmdline, "console=");
 	if (!con)
 		return;
 	con[strcspn(con, ",")] = '\0';
-	const char *syms = NULL;
-	size_t n = dev_prefix(con);
-	if (t->arch->console_kconfig && n == dev_prefix(t->arch->console) &&
-	    !strncmp(con, t->arch->console, n))
-		syms = t->arch->console_kconfig;
-	for (size_t i = 0; !syms && i < sizeof(consoles) / sizeof(consoles[0]); i++)
-		if (strlen(consoles[i].prefix) == n && !strncmp(con, consoles[i].prefix, n))
-			syms = consoles[i].symbols;
+	const char *syms = arch_console_symbols(t->arch, con);
 	for (const char *p = syms; p && *p;) {
 		size_t len = strcspn(p, "\n");
 		char *sym = xstrndup(p, len);
@@ -551,6 +501,8 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 	int have_image = image_read(&im, t->initrd, r) == 0;
 	int scripts = 0, init_script = 0, elves = 0;
 
+	/* A libelf that cannot work shows as each ELF file's error. */
+	elf_version(EV_CURRENT);
 	char *rdinit = cmdline_value(t->cmdline, "rdinit=");
 	const char *init = rdinit ? rdinit : "/init";
 	if (have_image) {

@@ -1,8 +1,10 @@
 /* lint: checks of a built system before it is booted. Reads the kernel's
- * .config and the initramfs itself (any compression libarchive reads) and
- * finds what would make the boot fail, each with the fix: /init missing,
- * not executable or with a missing #! interpreter; ELF files for another
- * architecture, or dynamically linked without their loader; no
+ * .config (as a kconfig set) and the initramfs itself (any compression
+ * libarchive reads; ELF headers with libelf) and finds what would make the
+ * boot fail, each with the fix: /init missing, not executable or with a
+ * missing #! interpreter; ELF files for another architecture, or
+ * dynamically linked without their loader (one whose header libelf cannot
+ * read is a warning); no
  * /dev/console; a kernel without initramfs support, without the
  * decompressor of the archive, without ELF or #! support, or without the
  * driver of the console named on the command line, or without what the
@@ -14,6 +16,7 @@
 #include <stdio.h>
 
 #include "arch.h"
+#include "kconfig.h"
 
 enum lint_id {
 	LINT_ARCHIVE,         /* the initramfs cannot be read, or is no newc cpio */
@@ -24,6 +27,7 @@ enum lint_id {
 	LINT_SCRIPT_INTERP,   /* another executable script's interpreter is missing */
 	LINT_ELF_ARCH,        /* an ELF file for another architecture */
 	LINT_ELF_LOADER,      /* dynamically linked, its loader is missing */
+	LINT_ELF_BAD,         /* an ELF header libelf cannot read (warning) */
 	LINT_CONSOLE_NODE,    /* no /dev/console character device 5:1 */
 	LINT_KCONFIG,         /* the kernel's .config cannot be read (warning) */
 	LINT_K_INITRD,        /* no CONFIG_BLK_DEV_INITRD */
@@ -52,7 +56,7 @@ struct lint_report {
 struct lint_target {
 	const struct arch *arch;
 	const char *initrd;      /* path of the (compressed) cpio archive */
-	const char *kconfig;     /* text of the kernel's .config; NULL: not checked */
+	const struct kconfig_set *kconfig; /* the kernel's .config; NULL: not checked */
 	const char *compression; /* the configured method, used when the
 				  * archive's own cannot be told */
 	const char *cmdline;     /* the kernel command line (console=, rdinit=) */

@@ -9,6 +9,7 @@
 #include "build.h"
 #include "config.h"
 #include "guesttest.h"
+#include "kconfig.h"
 #include "menuconfig.h"
 #include "sysdir.h"
 #include "toolchain.h"
@@ -292,13 +293,16 @@ static void print_times(const struct boot_times *t)
 static int check_built(const struct build *b, int verbose_ok)
 {
 	char *kconfig_path = build_dotconfig(b, BUILD_KERNEL);
-	char *kconfig = read_file_quiet(kconfig_path, NULL);
+	/* A .config that is not there is lint's warning; one that does not
+	 * parse is reported by the parser too. */
+	struct kconfig_set kconfig = {0};
+	int have_kconfig = path_exists(kconfig_path) && kconfig_parse_file(kconfig_path, &kconfig) == 0;
 	char *initrd = build_initrd_path(b);
 	char *cmdline = build_cmdline(b);
 	struct lint_target t = {
 		.arch = b->arch,
 		.initrd = initrd,
-		.kconfig = kconfig,
+		.kconfig = have_kconfig ? &kconfig : NULL,
 		.compression = b->cfg->compression,
 		.cmdline = cmdline,
 	};
@@ -316,7 +320,7 @@ static int check_built(const struct build *b, int verbose_ok)
 			kconfig_path, r.n ? " but the warnings above" : "");
 	lint_report_free(&r);
 	free(kconfig_path);
-	free(kconfig);
+	kconfig_free(&kconfig);
 	free(initrd);
 	free(cmdline);
 	return errors;

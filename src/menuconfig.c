@@ -56,13 +56,6 @@ static int run_foreground(char *const argv[], const char *cwd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int cmp_sym(const void *x, const void *y)
-{
-	const struct kconfig_sym *a = *(const struct kconfig_sym *const *)x;
-	const struct kconfig_sym *b = *(const struct kconfig_sym *const *)y;
-	return strcmp(a->name, b->name);
-}
-
 /* Sorted by name, one per line, so that it reads well in a diff. */
 int menuconfig_write_back(const char *file, const struct kconfig_set *changes)
 {
@@ -70,20 +63,9 @@ int menuconfig_write_back(const char *file, const struct kconfig_set *changes)
 	if (path_exists(file) ? kconfig_parse_file(file, &frag) < 0 : kconfig_parse("", file, &frag) < 0)
 		return -1;
 	kconfig_merge(&frag, changes);
-	const struct kconfig_sym **v = xcalloc(frag.n, sizeof(*v));
-	for (size_t i = 0; i < frag.n; i++)
-		v[i] = &frag.syms[i];
-	if (frag.n)
-		qsort(v, frag.n, sizeof(*v), cmp_sym);
 	struct buf text = {0};
-	for (size_t i = 0; i < frag.n; i++) {
-		if (!strcmp(v[i]->value, "n"))
-			buf_printf(&text, "# CONFIG_%s is not set\n", v[i]->name);
-		else
-			buf_printf(&text, "CONFIG_%s=%s\n", v[i]->name, v[i]->value);
-	}
+	kconfig_lines(&frag, 1, &text);
 	int rc = write_file_atomic(file, text.s ? text.s : "", text.len, 0644);
-	free(v);
 	buf_free(&text);
 	kconfig_free(&frag);
 	return rc;
@@ -190,12 +172,10 @@ int menuconfig_show(struct build *b, const char *name)
 	const char *fragfile = fragment_file(b, c);
 	printf("# %s fragment in effect: mkdistro's built-in symbols, then %s\n", c->name,
 	       fragfile ? fragfile : "(no user fragment)");
-	for (size_t i = 0; i < frag.n; i++) {
-		if (!strcmp(frag.syms[i].value, "n"))
-			printf("# CONFIG_%s is not set\n", frag.syms[i].name);
-		else
-			printf("CONFIG_%s=%s\n", frag.syms[i].name, frag.syms[i].value);
-	}
+	struct buf lines = {0};
+	kconfig_lines(&frag, 0, &lines);
+	fputs(lines.s ? lines.s : "", stdout);
+	buf_free(&lines);
 	char *dotconfig = build_dotconfig(b, c->part);
 	int rc = 0;
 	if (!path_exists(dotconfig)) {
@@ -207,8 +187,7 @@ int menuconfig_show(struct build *b, const char *name)
 		for (size_t i = 0; i < frag.n; i++) {
 			const char *want = frag.syms[i].value;
 			const char *got = kconfig_get(&final, frag.syms[i].name);
-			int same = got ? !strcmp(want, got) : !strcmp(want, "n");
-			if (!same) {
+			if (!kconfig_same(want, got)) {
 				if (!differ++)
 					printf("# final values that differ from the fragment:\n");
 				printf("#   CONFIG_%s: asked %s, got %s\n", frag.syms[i].name, want,

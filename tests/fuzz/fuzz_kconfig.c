@@ -1,4 +1,5 @@
-/* Fuzz target: Kconfig fragments and .config files (kconfig.c).
+/* Fuzz target: Kconfig fragments and .config files (kconfig.c), and the
+ * explanations of values that did not survive (kdeps.c).
  *
  * The input is a fragment. Whatever it holds, kconfig_parse either
  * refuses it (leaving the set empty) or gives a set where every name is a
@@ -6,12 +7,12 @@
  * a symbol wins. Such a set then has to survive what the build does with
  * it: written as lines by kconfig_minimal and parsed again it is the same
  * set; applied with kconfig_apply to a .config, the file parses and has
- * every value, so kconfig_verify finds no mismatch.
+ * every value, so kdeps_verify finds no mismatch.
  *
  * An input with a line "%%" is two files: the fragment above it, and a
  * Kconfig file below it. The fragment is then checked against a .config
  * that sets nothing, so each of its symbols that is not "n" is a mismatch
- * that kconfig_verify explains from the Kconfig file: that runs the
+ * that kdeps_verify explains from the Kconfig file: that runs the
  * Kconfig reader and the dependency expression parser and evaluator on
  * arbitrary text. The number of mismatches it returns must be exactly the
  * fragment's symbols that are not "n". */
@@ -22,6 +23,7 @@
 
 #include "fuzz.h"
 #include "kconfig.h"
+#include "kdeps.h"
 
 static char *dir;       /* the run's scratch directory */
 static char *dotconfig; /* DIR/.config */
@@ -157,9 +159,9 @@ static void check_set(const struct kconfig_set *s)
 				  v ? v : "missing", s->syms[i].value);
 	}
 	kconfig_free(&applied);
-	int bad = kconfig_verify(dotconfig, s, tree, "fuzz");
+	int bad = kdeps_verify(dotconfig, s, tree, "fuzz");
 	if (bad != 0)
-		fuzz_fail("kconfig_verify found %d mismatches after kconfig_apply", bad);
+		fuzz_fail("kdeps_verify found %d mismatches after kconfig_apply", bad);
 }
 
 /* The fragment against a .config that sets nothing, explained from the
@@ -172,9 +174,9 @@ static void check_explain(const struct kconfig_set *s, const char *kc, size_t le
 	int want = 0;
 	for (size_t i = 0; i < s->n; i++)
 		want += !is_n(s->syms[i].value);
-	int bad = kconfig_verify(dotconfig, s, tree, "fuzz");
+	int bad = kdeps_verify(dotconfig, s, tree, "fuzz");
 	if (bad != want)
-		fuzz_fail("kconfig_verify returned %d, expected %d mismatches", bad, want);
+		fuzz_fail("kdeps_verify returned %d, expected %d mismatches", bad, want);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

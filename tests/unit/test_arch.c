@@ -183,6 +183,27 @@ static void test_host_from_uname(void **state)
 	fake_machine = NULL;
 }
 
+/* The console's driver: the architecture's own for its kind of device
+ * (riscv64's ttyS needs the device-tree glue too), the generic one for
+ * another device, none for a name nobody knows. */
+static void test_console_symbols(void **state)
+{
+	const struct arch *x86 = arch_find("x86_64"), *rv = arch_find("riscv64");
+	assert_string_equal(arch_console_symbols(x86, "ttyS0"), x86->console_kconfig);
+	assert_string_equal(arch_console_symbols(x86, "ttyS1"),
+			    "CONFIG_SERIAL_8250\nCONFIG_SERIAL_8250_CONSOLE\n");
+	assert_string_equal(arch_console_symbols(rv, "ttyS2"), rv->console_kconfig);
+	assert_non_null(strstr(rv->console_kconfig, "CONFIG_SERIAL_OF_PLATFORM\n"));
+	assert_string_equal(arch_console_symbols(x86, "ttyAMA0"),
+			    "CONFIG_SERIAL_AMBA_PL011\nCONFIG_SERIAL_AMBA_PL011_CONSOLE\n");
+	assert_string_equal(arch_console_symbols(x86, "ttynull"), "CONFIG_NULL_TTY\n");
+	assert_string_equal(arch_console_symbols(x86, "tty1"), "CONFIG_VT\nCONFIG_VT_CONSOLE\n");
+	assert_string_equal(arch_console_symbols(x86, "hvc0"), "CONFIG_HVC_DRIVER\n");
+	assert_string_equal(arch_console_symbols(arch_find("ppc64le"), "hvc0"),
+			    "CONFIG_HVC_CONSOLE\n");
+	assert_null(arch_console_symbols(x86, "ttyXYZ0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_unique_names),
 		cmocka_unit_test(test_dirs_and_packages),
 		cmocka_unit_test(test_host_from_uname),
+		cmocka_unit_test(test_console_symbols),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

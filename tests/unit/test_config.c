@@ -347,8 +347,8 @@ static void test_errors(void **state)
 		 "overlay = not-a-dir\n"               /* 17 */
 		 "just some words\n"                   /* 18 */
 		 "[busybox\n"                          /* 19 */
-		 "arch = x86_64\n"                     /* 20: in a broken section, not reported */
-		 "[busybox] trailing\n"                /* 21 */
+		 "arch = x86_64\n"                     /* 20: still in [initramfs] */
+		 "[busybox] trailing\n"                /* 21: inih ignores the rest */
 		 "fragment = .\n"                      /* 22 */
 		 "[musl]\n"                            /* 23 */
 		 "version =\n");                       /* 24 */
@@ -366,15 +366,16 @@ static void test_errors(void **state)
 		"mkdistro: %1$s:8: bad memory '12x' in [qemu]: expected MiB from 32 to 65536, "
 		"optionally with suffix M or G (e.g. 256M, 1G)\n"
 		"mkdistro: %1$s:9: duplicate key 'memory' in [qemu] (first set on line 8)\n"
-		"mkdistro: %1$s:10: unknown section [foo]; known sections: system, linux, musl, "
+		"mkdistro: %1$s:11: unknown section [foo]; known sections: system, linux, musl, "
 		"busybox, initramfs, qemu, build\n"
 		"mkdistro: %1$s:13: unknown linux version '5.0' in [linux]; known: %3$s\n"
 		"mkdistro: %1$s:14: fragment '%4$s/errs/nope.config' in [linux]: No such file or directory\n"
 		"mkdistro: %1$s:16: bad compression 'bz2' in [initramfs]; allowed: gzip, xz, lz4, zstd, none\n"
 		"mkdistro: %1$s:17: overlay '%4$s/errs/not-a-dir' in [initramfs] is not a directory\n"
-		"mkdistro: %1$s:18: expected 'key = value' or '[section]'\n"
-		"mkdistro: %1$s:19: missing ']' in section header\n"
-		"mkdistro: %1$s:21: unexpected text after ']'\n"
+		"mkdistro: %1$s:18: cannot read this line: expected '[section]' or 'key = value'\n"
+		"mkdistro: %1$s:19: cannot read this line: expected '[section]' or 'key = value'\n"
+		"mkdistro: %1$s:20: unknown key 'arch' in [initramfs]; known keys: compression, overlay, "
+		"entries (arch belongs in [system])\n"
 		"mkdistro: %1$s:22: fragment '%4$s/errs/.' in [busybox] is not a regular file\n"
 		"mkdistro: %1$s:24: empty value for 'version' in [musl]\n",
 		file, archs, versions, realtmp);
@@ -405,7 +406,7 @@ static void test_more_errors(void **state)
 	char *want = xasprintf(
 		"mkdistro: %1$s:1: key 'arch' is outside any section; it belongs in [system]\n"
 		"mkdistro: %1$s:2: key 'color' is outside any section\n"
-		"mkdistro: %1$s:4: expected 'key = value': no key before '='\n"
+		"mkdistro: %1$s:4: expected 'key = value': no key before the separator\n"
 		"mkdistro: %1$s:5: bad cmdline in [linux]: control characters are not allowed\n"
 		"mkdistro: %1$s:7: bad hostname '-dash' in [system]: use 1 to 64 letters, digits, "
 		"'-' or '.', not starting with '-' or '.'\n",

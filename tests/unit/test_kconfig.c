@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kconfig.h"
+#include "testutil.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/test_kconfig.XXXXXX";
@@ -57,17 +58,6 @@ static int uncapture(void **state)
 static char *tpath(const char *rel)
 {
 	return path_join(tmpdir, rel);
-}
-
-static void put_file(const char *rel, const char *text)
-{
-	char *p = tpath(rel);
-	char *d = xstrdup(p);
-	*strrchr(d, '/') = '\0';
-	assert_int_equal(mkdir_p(d, 0755), 0);
-	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
-	free(d);
-	free(p);
 }
 
 static int setup(void **state)
@@ -181,7 +171,7 @@ static void test_parse_bad(void **state)
 static void test_parse_file(void **state)
 {
 	struct kconfig_set s;
-	put_file("p/frag.config", "CONFIG_A=y\nbad\n");
+	write_test_file(tmpdir, "p/frag.config", "CONFIG_A=y\nbad\n");
 	char *p = tpath("p/frag.config");
 	capture();
 	assert_int_equal(kconfig_parse_file(p, &s), -1);
@@ -233,7 +223,7 @@ static void test_many_and_merge(void **state)
 
 static void test_apply(void **state)
 {
-	put_file("apply/.config",
+	write_test_file(tmpdir, "apply/.config",
 		 "#\n"
 		 "# Automatically generated file; DO NOT EDIT.\n"
 		 "#\n"
@@ -304,234 +294,6 @@ static void test_apply(void **state)
 	free(p);
 }
 
-/* A small fake kernel tree with the constructs verify has to understand. */
-static void make_tree(void)
-{
-	put_file("src/Kconfig",
-		 "mainmenu \"Fake $(KERNELVERSION) Kernel Configuration\"\n"
-		 "source \"drivers/Kconfig\"\n"
-		 "config MODULES\n"
-		 "\tbool \"Enable loadable module support\"\n");
-	put_file("src/drivers/tty/serial/8250/Kconfig",
-		 "# SPDX-License-Identifier: GPL-2.0\n"
-		 "config SERIAL_8250\n"
-		 "\ttristate \"8250/16550 and compatible serial support\"\n"
-		 "\tdepends on !S390\n"
-		 "\tselect SERIAL_CORE\n"
-		 "\thelp\n"
-		 "\t  This selects whether you want to include the driver.\n"
-		 "\n"
-		 "\t  depends on HELP_TEXT is not a dependency\n"
-		 "\n"
-		 "config SERIAL_8250_CONSOLE\n"
-		 "\tbool \"Console on 8250/16550 and compatible serial port\"\n"
-		 "\tdepends on SERIAL_8250=y\n"
-		 "\tselect SERIAL_CORE_CONSOLE\n"
-		 "\thelp\n"
-		 "\t  If unsure, say N.\n"
-		 "\t  depends on ALSO_HELP\n"
-		 "\n"
-		 "config SERIAL_CORE\n"
-		 "\ttristate\n"
-		 "\n"
-		 "if TTY\n"
-		 "config VT\n"
-		 "\tbool \"Virtual terminal\" if EXPERT\n"
-		 "\tdepends on !UML\n"
-		 "endif # TTY\n"
-		 "\n"
-		 "menu \"Foo\"\n"
-		 "\tdepends on HAS_FOO\n"
-		 "config FOO_A\n"
-		 "\tbool \"a\"\n"
-		 "endmenu\n"
-		 "\n"
-		 "config LOG_SHIFT\n"
-		 "\tint \"log size\"\n"
-		 "\trange 12 25\n"
-		 "\tdefault 17\n"
-		 "\n"
-		 "config LONG\n"
-		 "\tbool \"long\"\n"
-		 "\tdepends on PCI && \\\n"
-		 "\t\t   (X86 || COMPILE_TEST) # why\n"
-		 "\tdepends on MODULES\n"
-		 "\n"
-		 "config PLAIN\n"
-		 "\tbool \"plain\"\n"
-		 "\n"
-		 "choice\n"
-		 "\tprompt \"Compression\"\n"
-		 "\tdepends on MODULES\n"
-		 "config KERNEL_GZIP\n"
-		 "\tbool \"gzip\"\n"
-		 "config KERNEL_XZ\n"
-		 "\tbool \"xz\"\n"
-		 "endchoice\n"
-		 "\n"
-		 "comment \"Comments have dependencies of their own\"\n"
-		 "\tdepends on NOT_PLAIN\n");
-	put_file("src/arch/x86/Kconfig",
-		 "config ONLY_ARCH\n"
-		 "\tdef_bool y\n"
-		 "\tdepends on X86_64\n");
-	put_file("src/arch/arm/Kconfig",
-		 "config ONLY_ARCH\n"
-		 "\tdef_bool y\n"
-		 "\tdepends on ARM_THING\n");
-	put_file("src/scripts/kconfig/tests/choice/Kconfig",
-		 "config SERIAL_8250_CONSOLE\n\tbool \"toy\"\n\tdepends on TOY\n");
-}
-
-static const char dotconfig_text[] =
-	"#\n"
-	"# Automatically generated file; DO NOT EDIT.\n"
-	"# Linux/x86 6.1.176 Kernel Configuration\n"
-	"#\n"
-	"CONFIG_SERIAL_CORE=y\n"
-	"CONFIG_LOG_SHIFT=17\n"
-	"CONFIG_PCI=y\n"
-	"CONFIG_MODULES=m\n"
-	"CONFIG_PLAIN=y\n";
-
-static int verify(const char *dotconfig_extra, const char *frag_text, const char *what,
-		  const char *tree, char **err)
-{
-	char *text = xasprintf("%s%s", dotconfig_text, dotconfig_extra);
-	put_file("build/.config", text);
-	free(text);
-	struct kconfig_set f;
-	assert_int_equal(kconfig_parse(frag_text, "frag", &f), 0);
-	char *dc = tpath("build/.config");
-	char *src = tree[0] == '/' ? xstrdup(tree) : tpath(tree);
-	capture();
-	int rc = kconfig_verify(dc, &f, src, what);
-	*err = captured();
-	free(dc);
-	free(src);
-	kconfig_free(&f);
-	return rc;
-}
-
-static void test_verify_ok(void **state)
-{
-	char *err;
-	/* Requested values match; n matches absent and "is not set"; the
-	 * tree is not even needed (and here does not exist yet). */
-	assert_int_equal(verify("CONFIG_SERIAL_8250=y\n# CONFIG_GONE is not set\n",
-				"CONFIG_SERIAL_8250=y\nCONFIG_LOG_SHIFT=17\nCONFIG_GONE=n\n"
-				"# CONFIG_ABSENT is not set\nCONFIG_PCI=y\n", "kernel", "nosrc", &err), 0);
-	assert_string_equal(err, "");
-	free(err);
-}
-
-static void test_verify_no_tree(void **state)
-{
-	char *err;
-	char *src = tpath("nosrc");
-	assert_int_equal(verify("", "CONFIG_NOPE=y\n", "kernel", "nosrc", &err), -1);
-	char *want = xasprintf("mkdistro: read '%s': No such file or directory\n"
-			       "mkdistro: kernel option CONFIG_NOPE=y was dropped (now: not set): "
-			       "no such option in this version\n", src);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
-	free(src);
-}
-
-static void test_verify_depends(void **state)
-{
-	char *err;
-	make_tree();
-	assert_int_equal(verify("# CONFIG_SERIAL_8250 is not set\n",
-				"CONFIG_SERIAL_8250_CONSOLE=y\n", "kernel", "src", &err), 1);
-	assert_string_equal(err,
-		"mkdistro: kernel option CONFIG_SERIAL_8250_CONSOLE=y was dropped (now: not set): "
-		"it depends on SERIAL_8250=y (SERIAL_8250 is not set)\n");
-	free(err);
-}
-
-static void test_verify_reasons(void **state)
-{
-	char *err;
-	make_tree();
-	int rc = verify("CONFIG_SERIAL_8250=y\nCONFIG_VT=n\nCONFIG_LONG=m\nCONFIG_KERNEL_GZIP=y\n",
-			"CONFIG_SERIAL_CORE=n\n"   /* selected by SERIAL_8250 */
-			"CONFIG_VT=y\n"            /* inside if TTY */
-			"CONFIG_FOO_A=y\n"         /* inside a menu with depends on */
-			"CONFIG_LOG_SHIFT=30\n"    /* out of range */
-			"CONFIG_LONG=y\n"          /* continued line, two depends */
-			"CONFIG_ONLY_ARCH=y\n"     /* x86 only: arm's definition ignored */
-			"CONFIG_PLAIN=n\n"         /* nothing to explain */
-			"CONFIG_NOT_THERE=m\n"
-			"CONFIG_NOT_PLAIN=y\n"     /* named only by a comment's depends */
-			"CONFIG_KERNEL_XZ=y\n"     /* the choice depends on MODULES, only m */
-			"CONFIG_KERNEL_GZIP=m\n",  /* m is enough for the choice */
-			"kernel", "src", &err);
-	assert_int_equal(rc, 11);
-	assert_string_equal(err,
-		"mkdistro: kernel option CONFIG_SERIAL_CORE=n was overridden (now: y): it is selected by SERIAL_8250\n"
-		"mkdistro: kernel option CONFIG_VT=y was dropped (now: not set): it depends on TTY && !UML (TTY is not set)\n"
-		"mkdistro: kernel option CONFIG_FOO_A=y was dropped (now: not set): it depends on HAS_FOO (HAS_FOO is not set)\n"
-		"mkdistro: kernel option CONFIG_LOG_SHIFT=30 was changed (now: 17): its allowed range is 12 25\n"
-		"mkdistro: kernel option CONFIG_LONG=y was changed (now: m): it depends on "
-		"(PCI && (X86 || COMPILE_TEST)) && MODULES (X86 is not set, COMPILE_TEST is not set, MODULES=m)\n"
-		"mkdistro: kernel option CONFIG_ONLY_ARCH=y was dropped (now: not set): "
-		"it depends on X86_64 (X86_64 is not set)\n"
-		"mkdistro: kernel option CONFIG_PLAIN=n was overridden (now: y): "
-		"see its definition at drivers/tty/serial/8250/Kconfig:45\n"
-		"mkdistro: kernel option CONFIG_NOT_THERE=m was dropped (now: not set): no such option in this version\n"
-		"mkdistro: kernel option CONFIG_NOT_PLAIN=y was dropped (now: not set): no such option in this version\n"
-		"mkdistro: kernel option CONFIG_KERNEL_XZ=y was dropped (now: not set): "
-		"it depends on MODULES (MODULES=m)\n"
-		"mkdistro: kernel option CONFIG_KERNEL_GZIP=m was changed (now: y): "
-		"it is one option of a choice; the choice decides which is set\n");
-	free(err);
-}
-
-static void test_verify_no_prompt_and_busybox(void **state)
-{
-	char *err;
-	/* BusyBox: the top Config.in in the source tree, the rest generated
-	 * into the O= directory, whose Makefile names the source tree. */
-	put_file("bbsrc/Config.in",
-		 "menu \"Settings\"\n"
-		 "config STATIC\n"
-		 "\tbool \"Build static binary (no shared libs)\"\n"
-		 "\tdefault n\n"
-		 "\tdepends on !PIE\n"
-		 "\thelp\n"
-		 "\tIf you want to build a static binary...\n"
-		 "\tendmenu and depends on NOT_A_DEP: help text, indented like BusyBox's\n"
-		 "endmenu\n");
-	put_file("bbobj/shell/Config.in",
-		 "config HIDDEN\n"
-		 "\tdef_bool n\n");
-	char *src = tpath("bbsrc");
-	char *mk = xasprintf("# Automatically generated by %s/scripts/mkmakefile: don't edit\n"
-			     "KERNELSRC    := %s\n"
-			     "KERNELOUTPUT := %s/bbobj\n", src, src, tmpdir);
-	put_file("bbobj/Makefile", mk);
-	free(mk);
-	free(src);
-	const char *want =
-		"mkdistro: BusyBox option CONFIG_STATIC=y was dropped (now: not set): it depends on !PIE (PIE=y)\n"
-		"mkdistro: BusyBox option CONFIG_HIDDEN=y was dropped (now: not set): "
-		"it has no prompt, so only a default or a select can set it\n";
-	assert_int_equal(verify("CONFIG_PIE=y\n", "CONFIG_STATIC=y\nCONFIG_HIDDEN=y\n", "BusyBox",
-				"bbobj", &err), 2);
-	assert_string_equal(err, want);
-	free(err);
-
-	/* The same with both directories named. */
-	char *both = xasprintf("%s/bbsrc:%s/bbobj", tmpdir, tmpdir);
-	assert_int_equal(verify("CONFIG_PIE=y\n", "CONFIG_STATIC=y\nCONFIG_HIDDEN=y\n", "BusyBox",
-				both, &err), 2);
-	assert_string_equal(err, want);
-	free(err);
-	free(both);
-}
-
 static void test_minimal(void **state)
 {
 	struct kconfig_set base, full;
@@ -566,6 +328,44 @@ static void test_minimal(void **state)
 	kconfig_free(&full);
 }
 
+/* One writer of a symbol line; the values Kconfig reads as equal. */
+static void test_lines_and_same(void **state)
+{
+	struct buf b = {0};
+	kconfig_line(&b, "A", "y");
+	kconfig_line(&b, "B", "n");
+	kconfig_line(&b, "C", NULL);
+	kconfig_line(&b, "S", "\"x y\"");
+	assert_string_equal(b.s, "CONFIG_A=y\n# CONFIG_B is not set\n# CONFIG_C is not set\n"
+				 "CONFIG_S=\"x y\"\n");
+	buf_free(&b);
+
+	struct kconfig_set s;
+	assert_int_equal(kconfig_parse("CONFIG_Z=y\n# CONFIG_A is not set\nCONFIG_M=0x10\n", "s", &s),
+			 0);
+	kconfig_lines(&s, 0, &b);
+	assert_string_equal(b.s, "CONFIG_Z=y\n# CONFIG_A is not set\nCONFIG_M=0x10\n");
+	buf_free(&b);
+	kconfig_lines(&s, 1, &b);
+	assert_string_equal(b.s, "# CONFIG_A is not set\nCONFIG_M=0x10\nCONFIG_Z=y\n");
+	buf_free(&b);
+	kconfig_free(&s);
+	struct kconfig_set empty = {0};
+	kconfig_lines(&empty, 1, &b);
+	assert_null(b.s);
+
+	assert_true(kconfig_same("n", NULL));
+	assert_true(kconfig_same(NULL, NULL));
+	assert_true(kconfig_same("y", "y"));
+	assert_true(kconfig_same("0x10", "0X010"));
+	assert_true(kconfig_same("010", "10"));
+	assert_true(kconfig_same("\"a\"", "\"a\""));
+	assert_false(kconfig_same("y", NULL));
+	assert_false(kconfig_same("y", "m"));
+	assert_false(kconfig_same("0x10", "16"));
+	assert_false(kconfig_same("\"1\"", "1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,12 +375,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_parse_file, uncapture),
 		cmocka_unit_test_teardown(test_many_and_merge, uncapture),
 		cmocka_unit_test_teardown(test_apply, uncapture),
-		cmocka_unit_test_teardown(test_verify_ok, uncapture),
-		cmocka_unit_test_teardown(test_verify_no_tree, uncapture),
-		cmocka_unit_test_teardown(test_verify_depends, uncapture),
-		cmocka_unit_test_teardown(test_verify_reasons, uncapture),
-		cmocka_unit_test_teardown(test_verify_no_prompt_and_busybox, uncapture),
 		cmocka_unit_test_teardown(test_minimal, uncapture),
+		cmocka_unit_test_teardown(test_lines_and_same, uncapture),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,11 +5,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <elf.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -44,6 +45,11 @@ enum {
 	INIT_DANGLING = 1 << 9,    /* /init -> bin/nothing */
 	INIT_LONG_SHEBANG = 1 << 10,
 	NO_SCRIPTS = 1 << 11,      /* with INIT_SYMLINK: no #! file at all */
+	/* Not breaks: busybox as another kind of ELF file. */
+	ELF_32 = 1 << 12,          /* ELFCLASS32 */
+	ELF_BIG = 1 << 13,         /* big-endian */
+	ELF_SHORT = 1 << 14,       /* a break: cut in its ELF header */
+	ELF_BAD_VERSION = 1 << 15, /* a break: EI_VERSION 0 */
 };
 
 struct fixture {
@@ -67,35 +73,51 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An ELF64 little-endian executable header for MACHINE, with a PT_INTERP
- * of INTERP when not NULL (new memory, *LEN bytes). */
-static unsigned char *make_elf(unsigned machine, const char *interp, size_t *len)
+/* An ELF executable of class CLS and byte order DATA for MACHINE,
+ * written by libelf, with a PT_INTERP of INTERP when not NULL (new
+ * memory, *LEN bytes). */
+static unsigned char *make_elf(int cls, int data, unsigned machine, const char *interp, size_t *len)
 {
-	size_t ilen = interp ? strlen(interp) + 1 : 0;
-	size_t n = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + ilen + 100;
-	unsigned char *b = xcalloc(1, n);
-	Elf64_Ehdr eh = {0};
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	int fd = memfd_create("elf", 0);
+	assert_true(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(e);
+	assert_non_null(gelf_newehdr(e, cls));
+	GElf_Ehdr eh;
+	assert_non_null(gelf_getehdr(e, &eh));
+	eh.e_ident[EI_DATA] = (unsigned char)data;
 	eh.e_type = interp ? ET_DYN : ET_EXEC;
-	eh.e_machine = (Elf64_Half)machine;
+	eh.e_machine = (GElf_Half)machine;
 	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(Elf64_Ehdr);
-	eh.e_ehsize = sizeof(Elf64_Ehdr);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = interp ? 1 : 0;
-	memcpy(b, &eh, sizeof(eh));
+	assert_true(gelf_update_ehdr(e, &eh));
 	if (interp) {
-		Elf64_Phdr ph = {0};
-		ph.p_type = PT_INTERP;
-		ph.p_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
-		ph.p_filesz = ilen;
-		memcpy(b + sizeof(eh), &ph, sizeof(ph));
-		memcpy(b + ph.p_offset, interp, ilen);
+		assert_non_null(gelf_newphdr(e, 1));
+		Elf_Scn *scn = elf_newscn(e);
+		Elf_Data *d = elf_newdata(scn);
+		d->d_buf = (void *)interp;
+		d->d_size = strlen(interp) + 1;
+		d->d_type = ELF_T_BYTE;
+		d->d_align = 1;
+		GElf_Shdr sh;
+		assert_non_null(gelf_getshdr(scn, &sh));
+		sh.sh_type = SHT_PROGBITS;
+		sh.sh_flags = SHF_ALLOC;
+		assert_true(gelf_update_shdr(scn, &sh));
+		/* Lay the file out to learn where the string goes. */
+		assert_true(elf_update(e, ELF_C_NULL) > 0);
+		assert_non_null(gelf_getshdr(scn, &sh));
+		GElf_Phdr ph = { .p_type = PT_INTERP, .p_flags = PF_R, .p_offset = sh.sh_offset,
+				 .p_filesz = d->d_size, .p_memsz = d->d_size, .p_align = 1 };
+		assert_true(gelf_update_phdr(e, 0, &ph));
 	}
-	*len = n;
+	off_t size = elf_update(e, ELF_C_WRITE);
+	assert_true(size > 0);
+	elf_end(e);
+	unsigned char *b = xmalloc((size_t)size);
+	assert_int_equal(pread(fd, b, (size_t)size, 0), size);
+	close(fd);
+	*len = (size_t)size;
 	return b;
 }
 
@@ -109,9 +131,15 @@ static char *make_image(const char *dir, const char *name, unsigned breaks, cons
 	assert_true(fd >= 0);
 	struct cpio *c = cpio_new(fd, 1700000000);
 	size_t len;
-	unsigned char *elf = make_elf(breaks & ELF_OTHER_ARCH ? EM_AARCH64 : EM_X86_64,
+	unsigned char *elf = make_elf(breaks & ELF_32 ? ELFCLASS32 : ELFCLASS64,
+				      breaks & ELF_BIG ? ELFDATA2MSB : ELFDATA2LSB,
+				      breaks & ELF_OTHER_ARCH ? EM_AARCH64 : EM_X86_64,
 				      breaks & (ELF_DYNAMIC | ELF_DYNAMIC_OK) ?
 					      "/lib/ld-musl-x86_64.so.1" : NULL, &len);
+	if (breaks & ELF_SHORT)
+		len = 40;
+	if (breaks & ELF_BAD_VERSION)
+		elf[EI_VERSION] = EV_NONE;
 
 	assert_int_equal(cpio_add_dir(c, "bin", 0755), 0);
 	assert_int_equal(cpio_add_data(c, "bin/busybox", 0755, elf, len), 0);
@@ -164,6 +192,19 @@ static char *make_image(const char *dir, const char *name, unsigned breaks, cons
 	return out;
 }
 
+/* lint_run of T against the .config text KCONFIG (NULL: none). */
+static void lint_text(struct lint_target *t, const char *kconfig, struct lint_report *r)
+{
+	struct kconfig_set k;
+	if (kconfig)
+		assert_int_equal(kconfig_parse(kconfig, "test .config", &k), 0);
+	t->kconfig = kconfig ? &k : NULL;
+	lint_run(t, r);
+	t->kconfig = NULL;
+	if (kconfig)
+		kconfig_free(&k);
+}
+
 /* Lint the image with BREAKS (gzip) against KCONFIG and CMDLINE. */
 static void lint_image(const char *dir, unsigned breaks, const char *kconfig, const char *cmdline,
 		       struct lint_report *r)
@@ -172,12 +213,11 @@ static void lint_image(const char *dir, unsigned breaks, const char *kconfig, co
 	struct lint_target t = {
 		.arch = arch_find("x86_64"),
 		.initrd = img,
-		.kconfig = kconfig,
 		.compression = "gzip",
 		.cmdline = cmdline ? cmdline : "console=ttyS0 panic=-1",
 	};
 	memset(r, 0, sizeof(*r));
-	lint_run(&t, r);
+	lint_text(&t, kconfig, r);
 	free(img);
 }
 
@@ -222,10 +262,10 @@ static void test_clean_system(void **state)
 		char *img = make_image(f->dir, "c", 0, forms[i].method);
 		char *kc = xasprintf("%s%s%s", good_kconfig, forms[i].option ? forms[i].option : "",
 				     forms[i].option ? "=y\n" : "");
-		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img, .kconfig = kc,
+		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img,
 					.compression = "gzip", .cmdline = "console=ttyS0"};
 		memset(&r, 0, sizeof(r));
-		lint_run(&t, &r);
+		lint_text(&t, kc, &r);
 		if (r.n)
 			lint_print(&r, stderr);
 		assert_int_equal(r.n, 0);
@@ -297,6 +337,55 @@ static void test_elf_loader(void **state)
 	expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
 		    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
 	lint_report_free(&r);
+}
+
+/* Both classes in both byte orders: the machine, the class and the
+ * loader are read right from each; a file cut short is none of them. */
+static void test_elf_kinds(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		unsigned kind;
+		const char *words;
+	} kinds[] = {
+		{ 0, "for aarch64 (e_machine 183, 64-bit)" },
+		{ ELF_32, "for aarch64 (e_machine 183, 32-bit)" },
+		{ ELF_BIG, "for aarch64 (e_machine 183, 64-bit)" },
+		{ ELF_32 | ELF_BIG, "for aarch64 (e_machine 183, 32-bit)" },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct lint_report r;
+		unsigned k = kinds[i].kind;
+		lint_image(f->dir, k | INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
+		if (r.n)
+			lint_print(&r, stderr);
+		assert_int_equal(r.n, 0);
+		lint_report_free(&r);
+		lint_image(f->dir, k | ELF_DYNAMIC, good_kconfig, NULL, &r);
+		expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
+			    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
+		lint_report_free(&r);
+		lint_image(f->dir, k | ELF_OTHER_ARCH, good_kconfig, NULL, &r);
+		expect_only(&r, LINT_ELF_ARCH, "/bin/busybox", kinds[i].words);
+		lint_report_free(&r);
+	}
+
+	/* One cut in its header, or with an identification libelf does not
+	 * know: said so, not guessed at, and only a warning. */
+	for (int bad = 0; bad < 2; bad++) {
+		struct lint_report r;
+		lint_image(f->dir, bad ? ELF_BAD_VERSION : ELF_SHORT, good_kconfig, NULL, &r);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.errors, 0);
+		assert_int_equal(r.v[0].id, LINT_ELF_BAD);
+		assert_string_equal(r.v[0].subject, "/bin/busybox");
+		assert_string_equal(r.v[0].problem,
+				    bad ? "its ELF header cannot be read (unknown class, byte order or "
+					  "version), so it was not checked"
+					: "its ELF header cannot be read (invalid ELF file data), so it "
+					  "was not checked");
+		lint_report_free(&r);
+	}
 }
 
 static void test_console_node(void **state)
@@ -403,17 +492,16 @@ static void test_kernel_fpu(void **state)
 	a.abi_needs[0] = (struct arch_need)ARCH_NEED_FPU("CONFIG_FPU");
 	char *img = make_image(f->dir, "fpu", 0, "gzip");
 	struct lint_target t = {
-		.arch = &a, .initrd = img, .kconfig = good_kconfig, .compression = "gzip",
+		.arch = &a, .initrd = img, .compression = "gzip",
 		.cmdline = "console=ttyS0",
 	};
 	struct lint_report r = {0};
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	expect_only(&r, LINT_K_ABI, "CONFIG_FPU", "SIGILL");
 	lint_report_free(&r);
 
 	char *kc = xasprintf("%sCONFIG_FPU=y\n", good_kconfig);
-	t.kconfig = kc;
-	lint_run(&t, &r);
+	lint_text(&t, kc, &r);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 	free(kc);
@@ -424,8 +512,8 @@ static void test_bad_archive(void **state)
 {
 	struct fixture *f = *state;
 	struct lint_report r;
-	struct lint_target t = {.arch = arch_find("x86_64"), .kconfig = good_kconfig,
-				.compression = "gzip", .cmdline = "console=ttyS0"};
+	struct lint_target t = {.arch = arch_find("x86_64"), .compression = "gzip",
+				.cmdline = "console=ttyS0"};
 
 	/* Cut in the middle of the compressed data. */
 	char *img = make_image(f->dir, "t", 0, "gzip");
@@ -435,7 +523,7 @@ static void test_bad_archive(void **state)
 	free(data);
 	t.initrd = img;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	assert_true(lint_find(&r, LINT_ARCHIVE)->error);
 	lint_report_free(&r);
@@ -445,7 +533,7 @@ static void test_bad_archive(void **state)
 	char *missing = xasprintf("%s/nothing.img", f->dir);
 	t.initrd = missing;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	lint_report_free(&r);
 	free(missing);
@@ -458,7 +546,7 @@ static void test_bad_archive(void **state)
 	assert_int_equal(system(cmd), 0);
 	t.initrd = tar;
 	memset(&r, 0, sizeof(r));
-	lint_run(&t, &r);
+	lint_text(&t, good_kconfig, &r);
 	assert_non_null(lint_find(&r, LINT_ARCHIVE));
 	assert_non_null(strstr(lint_find(&r, LINT_ARCHIVE)->problem, "only cpio newc"));
 	lint_report_free(&r);
@@ -494,6 +582,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_init_interpreter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_arch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_loader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_elf_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_fpu, setup, teardown),

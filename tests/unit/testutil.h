@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -74,6 +75,18 @@ static inline void testdir_leave(struct testdir *t)
 	assert_int_equal(rm_rf(t->path), 0);
 	free(t->path);
 	t->path = NULL;
+}
+
+/* Write TEXT to DIR/REL, making the directories REL names first. */
+static inline void write_test_file(const char *dir, const char *rel, const char *text)
+{
+	char *p = path_join(dir, rel);
+	char *d = xstrdup(p);
+	*strrchr(d, '/') = '\0';
+	assert_int_equal(mkdir_p(d, 0755), 0);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
+	free(d);
+	free(p);
 }
 
 #endif
