@@ -52,9 +52,6 @@ static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
 #define KERNEL_OUTPUT "out/vmlinuz"
 #define INITRD_OUTPUT "out/initrd.img"
 
-static const char *const rd_methods[] = { "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd" };
-static const char *const rd_symbols[] = { "RD_GZIP", "RD_BZIP2", "RD_LZMA", "RD_XZ",
-					  "RD_LZO", "RD_LZ4", "RD_ZSTD" };
 
 static char *bpath(const struct build *b, const char *rel)
 {
@@ -109,8 +106,9 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 	free(text);
 	if (rc < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(rd_methods) / sizeof(rd_methods[0]); i++)
-		kconfig_put(out, rd_symbols[i], strcmp(rd_methods[i], b->cfg->compression) ? "n" : "y", 0);
+	for (size_t i = 0; compress_kernel_symbol(i); i++)
+		kconfig_put(out, compress_kernel_symbol(i),
+			    strcmp(compress_kernel_method(i), b->cfg->compression) ? "n" : "y", 0);
 	if (b->cfg->kernel_fragment) {
 		if (kconfig_parse_file(b->cfg->kernel_fragment, &user) < 0) {
 			kconfig_free(out);

@@ -16,25 +16,66 @@
 
 struct method {
 	const char *name;
-	const char *kconfig;
+	const char *kconfig; /* the kernel's decompressor, NULL for none */
 	const char *suffix;
+	int filter;          /* libarchive's code for the form */
+	int writes;          /* mkdistro writes it (compress_file) */
 };
 
+/* Every form the kernel can unpack an initramfs from, in the kernel's
+ * order of its RD_ options (the order of the fragment lines built from
+ * it, which are hashed into step keys), then "none". */
 static const struct method methods[] = {
-	{ "gzip", "CONFIG_RD_GZIP", ".gz" },
-	{ "xz", "CONFIG_RD_XZ", ".xz" },
-	{ "lz4", "CONFIG_RD_LZ4", ".lz4" },
-	{ "zstd", "CONFIG_RD_ZSTD", ".zst" },
-	{ "none", NULL, "" },
+	{ "gzip", "CONFIG_RD_GZIP", ".gz", ARCHIVE_FILTER_GZIP, 1 },
+	{ "bzip2", "CONFIG_RD_BZIP2", ".bz2", ARCHIVE_FILTER_BZIP2, 0 },
+	{ "lzma", "CONFIG_RD_LZMA", ".lzma", ARCHIVE_FILTER_LZMA, 0 },
+	{ "xz", "CONFIG_RD_XZ", ".xz", ARCHIVE_FILTER_XZ, 1 },
+	{ "lzo", "CONFIG_RD_LZO", ".lzo", ARCHIVE_FILTER_LZOP, 0 },
+	{ "lz4", "CONFIG_RD_LZ4", ".lz4", ARCHIVE_FILTER_LZ4, 1 },
+	{ "zstd", "CONFIG_RD_ZSTD", ".zst", ARCHIVE_FILTER_ZSTD, 1 },
+	{ "none", NULL, "", ARCHIVE_FILTER_NONE, 1 },
 };
+
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
 static const struct method *find_method(const char *name)
 {
 	if (!name)
 		name = "gzip";
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, name) == 0)
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (methods[i].writes && strcmp(methods[i].name, name) == 0)
 			return &methods[i];
+	return NULL;
+}
+
+const char *compress_names(void)
+{
+	static char names[64];
+	if (!names[0]) {
+		size_t n = 0;
+		for (size_t i = 0; i < NMETHODS; i++)
+			if (methods[i].writes)
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+						      methods[i].name);
+	}
+	return names;
+}
+
+const char *compress_kernel_symbol(size_t i)
+{
+	return i < NMETHODS && methods[i].kconfig ? methods[i].kconfig + strlen("CONFIG_") : NULL;
+}
+
+const char *compress_kernel_method(size_t i)
+{
+	return i < NMETHODS && methods[i].kconfig ? methods[i].name : NULL;
+}
+
+const char *compress_filter_kconfig(int filter)
+{
+	for (size_t i = 0; i < NMETHODS; i++)
+		if (methods[i].filter == filter)
+			return methods[i].kconfig;
 	return NULL;
 }
 

@@ -14,6 +14,8 @@
 #ifndef MKDISTRO_COMPRESS_H
 #define MKDISTRO_COMPRESS_H
 
+#include <stddef.h>
+
 /* Compress the file IN into OUT with METHOD (NULL means "gzip"). OUT is
  * written under a temporary name in its directory, synced and renamed into
  * place with mode 0644; on failure nothing is left behind and an existing
@@ -22,6 +24,21 @@ int compress_file(const char *in, const char *out, const char *method);
 
 /* 1 if METHOD (NULL means "gzip") is one of the methods above, else 0. */
 int compress_known(const char *method);
+
+/* Those methods as "gzip, xz, ..." for messages (static string). */
+const char *compress_names(void);
+
+/* The I-th form the kernel can unpack an initramfs from, counted from 0
+ * in the kernel's order: its option without "CONFIG_" ("RD_GZIP") and
+ * its method name ("gzip"); NULL past the last (static strings). This
+ * module's table is the one list of them. */
+const char *compress_kernel_symbol(size_t i);
+const char *compress_kernel_method(size_t i);
+
+/* The kernel option that unpacks what libarchive calls FILTER (its
+ * ARCHIVE_FILTER_* code), or NULL for none and forms the kernel does not
+ * know (static string). */
+const char *compress_filter_kconfig(int filter);
 
 /* The kernel option that lets the kernel unpack an initramfs compressed
  * with METHOD ("CONFIG_RD_GZIP", ...; static string), or NULL for "none"

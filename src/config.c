@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "catalog.h"
+#include "compress.h"
 #include "util.h"
 
 #define F(field) offsetof(struct config, field)
@@ -48,8 +49,6 @@ static const struct config_key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-static const char *const compressions[] = { "gzip", "xz", "lz4", "zstd", "none" };
 
 #define MEMORY_MIN 32
 #define MEMORY_MAX 65536
@@ -301,12 +300,11 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 			perr(p, "bad %s in [%s]: control characters are not allowed", k->key, k->section);
 		break;
 	case CONFIG_COMPRESSION:
-		for (size_t i = 0; i < sizeof(compressions) / sizeof(compressions[0]); i++)
-			if (!strcmp(value, compressions[i]))
-				v = xstrdup(value);
-		if (!v)
-			perr(p, "bad %s '%s' in [%s]; allowed: gzip, xz, lz4, zstd, none",
-			     k->key, value, k->section);
+		if (compress_known(value))
+			v = xstrdup(value);
+		else
+			perr(p, "bad %s '%s' in [%s]; allowed: %s", k->key, value, k->section,
+			     compress_names());
 		break;
 	case CONFIG_BOOL: {
 		int on = parse_bool(value);

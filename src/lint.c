@@ -480,17 +480,10 @@ static void check_console(const struct lint_target *t, struct lint_report *r)
 /* The kernel option that unpacks FILTER, or NULL for none. */
 static const char *filter_kconfig(int filter, const char *configured)
 {
-	switch (filter) {
-	case ARCHIVE_FILTER_NONE: return NULL;
-	case ARCHIVE_FILTER_GZIP: return "CONFIG_RD_GZIP";
-	case ARCHIVE_FILTER_BZIP2: return "CONFIG_RD_BZIP2";
-	case ARCHIVE_FILTER_LZMA: return "CONFIG_RD_LZMA";
-	case ARCHIVE_FILTER_XZ: return "CONFIG_RD_XZ";
-	case ARCHIVE_FILTER_LZOP: return "CONFIG_RD_LZO";
-	case ARCHIVE_FILTER_LZ4: return "CONFIG_RD_LZ4";
-	case ARCHIVE_FILTER_ZSTD: return "CONFIG_RD_ZSTD";
-	default: return compress_kconfig(configured);
-	}
+	if (filter == ARCHIVE_FILTER_NONE)
+		return NULL;
+	const char *sym = compress_filter_kconfig(filter);
+	return sym ? sym : compress_kconfig(configured);
 }
 
 /* ---- the whole check ----------------------------------------------- */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <archive.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -383,6 +384,24 @@ static void test_tables(void **state)
 	assert_string_equal(compress_suffix("zstd"), ".zst");
 	assert_string_equal(compress_suffix("none"), "");
 	assert_null(compress_suffix("lzo"));
+
+	/* Every decompressor the kernel has, in its order, for the fragment. */
+	static const char *const kernel[] = { "RD_GZIP", "RD_BZIP2", "RD_LZMA", "RD_XZ",
+					      "RD_LZO", "RD_LZ4", "RD_ZSTD" };
+	static const char *const names[] = { "gzip", "bzip2", "lzma", "xz", "lzo", "lz4", "zstd" };
+	size_t i;
+	for (i = 0; compress_kernel_symbol(i); i++) {
+		assert_true(i < 7);
+		assert_string_equal(compress_kernel_symbol(i), kernel[i]);
+		assert_string_equal(compress_kernel_method(i), names[i]);
+	}
+	assert_int_equal(i, 7);
+	assert_null(compress_kernel_method(7));
+	assert_string_equal(compress_names(), "gzip, xz, lz4, zstd, none");
+	assert_string_equal(compress_filter_kconfig(ARCHIVE_FILTER_LZOP), "CONFIG_RD_LZO");
+	assert_string_equal(compress_filter_kconfig(ARCHIVE_FILTER_GZIP), "CONFIG_RD_GZIP");
+	assert_null(compress_filter_kconfig(ARCHIVE_FILTER_NONE));
+	assert_null(compress_filter_kconfig(ARCHIVE_FILTER_UU));
 }
 
 int main(void)
