@@ -219,19 +219,11 @@ static int busybox_src_run(void *ctx, const char *log)
  * compiler (the architecture's prefix), as several steps need it. */
 static void compiler_inputs(const struct build *b, struct step_inputs *in)
 {
-	static char *version, *asked;
 	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
-	if (!version || strcmp(asked, gcc)) {
-		struct buf out = {0};
-		char *argv[] = { gcc, "--version", NULL };
-		if (proc_capture(argv, NULL, "/dev/null", &out) != 0)
-			buf_addstr(&out, "unknown");
-		free(version);
-		free(asked);
-		version = buf_steal(&out);
-		asked = xstrdup(gcc);
-	}
+	const char *version = toolchain_gcc_version(gcc);
 	free(gcc);
+	if (!version)
+		version = "unknown";
 	step_input_str(in, "compiler", version);
 	step_input_str(in, "arch", b->arch->name);
 	step_input_str(in, "target cflags", b->arch->target_cflags ? b->arch->target_cflags : "");

@@ -6,7 +6,7 @@
 
 #include "fetch.h"
 #include "hash.h"
-#include "proc.h"
+#include "toolchain.h"
 #include "util.h"
 
 char *manifest_text(const struct manifest *mf)
@@ -47,11 +47,9 @@ char *manifest_text(const struct manifest *mf)
 			line += len + (line[len] == '\n');
 		}
 	}
-	struct buf cc = {0};
-	char *argv[] = { (char *)mf->compiler, "--version", NULL };
-	if (proc_capture(argv, NULL, "/dev/null", &cc) == 0 && cc.len)
-		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc.s, "\n"), cc.s);
-	buf_free(&cc);
+	const char *cc = toolchain_gcc_version(mf->compiler);
+	if (cc)
+		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc, "\n"), cc);
 	buf_addstr(&m, "[outputs]\n");
 	const char *outs[] = { "vmlinuz", "initrd.img", "run-qemu.sh" };
 	for (size_t i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc.h"
 #include "util.h"
 
 int toolchain_write(const struct arch *a, const char *sysroot, const char *kheaders)
@@ -71,4 +72,29 @@ char *toolchain_env(const struct arch *a, const char *sysroot)
 			       cc, sysroot, a->name);
 	free(cc);
 	return text;
+}
+
+const char *toolchain_gcc_version(const char *gcc)
+{
+	/* One compiler per architecture; a build asks for one or two. */
+	static struct { char *gcc, *version; } asked[16];
+	size_t i;
+	for (i = 0; i < sizeof(asked) / sizeof(asked[0]) && asked[i].gcc; i++)
+		if (!strcmp(asked[i].gcc, gcc))
+			return asked[i].version;
+	struct buf out = {0};
+	char *argv[] = { (char *)gcc, "--version", NULL };
+	char *version = NULL;
+	if (proc_capture(argv, NULL, "/dev/null", &out) == 0 && out.len)
+		version = buf_steal(&out);
+	buf_free(&out);
+	if (i == sizeof(asked) / sizeof(asked[0])) {
+		/* Full: keep the newest in the last slot. */
+		i--;
+		free(asked[i].gcc);
+		free(asked[i].version);
+	}
+	asked[i].gcc = xstrdup(gcc);
+	asked[i].version = version;
+	return version;
 }

@@ -17,6 +17,11 @@ int toolchain_write(const struct arch *a, const char *sysroot, const char *khead
  * CC, CFLAGS, LDFLAGS, SYSROOT and ARCH, quoted for eval. */
 char *toolchain_env(const struct arch *a, const char *sysroot);
 
+/* What "GCC --version" prints (GCC: "gcc", "aarch64-linux-gnu-gcc"), or
+ * NULL when it cannot run or prints nothing; asked once per compiler for
+ * the process. Static memory, owned here. */
+const char *toolchain_gcc_version(const char *gcc);
+
 /* Path of the wrapper for SYSROOT (new memory). */
 char *toolchain_cc(const char *sysroot);
 
