@@ -63,9 +63,20 @@ static int boot_exit_status(int rc)
 	}
 }
 
+/* What a command accepts, besides the common options. */
+enum {
+	CMD_BOOTS = 1 << 0,     /* boots: --timeout, --idle-timeout, --qemu-arg, --no-check */
+	CMD_RUN_OPTS = 1 << 1,  /* -c CMD and --time */
+	CMD_DIR = 1 << 2,       /* one optional DIR argument */
+	CMD_COMPONENT = 1 << 3, /* one argument, kernel or busybox */
+	CMD_NO_CONFIG = 1 << 4, /* reads no mkdistro.conf */
+	CMD_ARCH_ALL = 1 << 5,  /* --arch all is allowed */
+};
+
 struct cmd {
 	const char *name;
 	int (*fn)(struct opts *o, struct config *cfg);
+	unsigned flags;         /* CMD_* */
 	const char *args;
 	const char *summary;
 	const char *help;
@@ -426,12 +437,12 @@ out:
 }
 
 static const struct cmd cmds[] = {
-	{ "build", cmd_build, "",
+	{ "build", cmd_build, 0, "",
 	  "fetch, verify and build the system into out/",
 	  "Fetch and verify the sources, build the kernel, musl and BusyBox, and write\n"
 	  "out/vmlinuz, out/initrd.img and out/run-qemu.sh. Steps whose inputs did not\n"
 	  "change since their last success are skipped.\n" },
-	{ "run", cmd_run, "[-c CMD] [--time]",
+	{ "run", cmd_run, CMD_BOOTS | CMD_RUN_OPTS, "[-c CMD] [--time]",
 	  "build if needed, check, then boot the system in QEMU",
 	  "Boot the system on the serial console in this terminal (build and check it\n"
 	  "first). Leave with 'poweroff' in the guest, or Ctrl-A then X.\n"
@@ -439,13 +450,13 @@ static const struct cmd cmds[] = {
 	  "                       off, and exit with CMD's exit status; a failed boot\n"
 	  "                       exits 248-255 (see mkdistro(1), EXIT STATUS)\n"
 	  "      --time           report QEMU start to first output, /init and prompt\n" },
-	{ "test", cmd_test, "[DIR]",
+	{ "test", cmd_test, CMD_BOOTS | CMD_DIR, "[DIR]",
 	  "boot once and run the guest test scripts",
 	  "Build if needed, check, boot, and run each guest test script in the guest:\n"
 	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
 	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
 	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
-	{ "check", cmd_check, "",
+	{ "check", cmd_check, 0, "",
 	  "check the built system for what would break its boot",
 	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
 	  "what would make the boot fail, each with its fix: /init missing, not\n"
@@ -453,49 +464,49 @@ static const struct cmd cmds[] = {
 	  "architecture or without their loader; no /dev/console; a kernel without\n"
 	  "initramfs support, the decompressor, ELF or #! support, or the console\n"
 	  "driver. Exits 1 when it found an error. run and test check first.\n" },
-	{ "init", cmd_init, "[DIR]", "create a system directory to make your own system",
+	{ "init", cmd_init, CMD_DIR | CMD_NO_CONFIG, "[DIR]", "create a system directory to make your own system",
 	  "Create DIR (default: the current directory) with an annotated mkdistro.conf\n"
 	  "that lists every key with its default, empty kernel.fragment and\n"
 	  "busybox.fragment, an empty overlay/ and programs/, and a .gitignore. An\n"
 	  "existing mkdistro.conf is never overwritten. 'mkdistro build' there gives\n"
 	  "the default system.\n" },
-	{ "menuconfig", cmd_menuconfig, "kernel|busybox",
+	{ "menuconfig", cmd_menuconfig, CMD_COMPONENT, "kernel|busybox",
 	  "configure the kernel or BusyBox interactively",
 	  "Open the component's menuconfig on the current configuration of the build.\n"
 	  "When you save a changed configuration, the changed symbols are merged into\n"
 	  "the system's fragment file ([linux] or [busybox] fragment), sorted, one per\n"
 	  "line. Quitting without saving changes nothing.\n" },
-	{ "config", cmd_config, "kernel|busybox",
+	{ "config", cmd_config, CMD_COMPONENT, "kernel|busybox",
 	  "show the configuration fragment in effect",
 	  "Print the fragment in effect for the component (mkdistro's own symbols,\n"
 	  "then yours) and the symbols whose final value differs from what it asks.\n"
 	  "Exits 1 when some differ.\n" },
-	{ "cc", cmd_cc, "[COMPILER ARGS...]",
+	{ "cc", cmd_cc, 0, "[COMPILER ARGS...]",
 	  "compile a program for the system (static, against its musl)",
 	  "Run the target compiler with the system's musl sysroot, linking statically:\n"
 	  "  mkdistro cc -o hello hello.c\n"
 	  "Options for mkdistro go before 'cc'; everything after it is the compiler's.\n" },
-	{ "env", cmd_env, "",
+	{ "env", cmd_env, 0, "",
 	  "print CC, CFLAGS, LDFLAGS and SYSROOT for other build systems",
 	  "Print shell assignments for building programs for the system with other\n"
 	  "build systems: eval \"$(mkdistro env)\"; $CC $CFLAGS $LDFLAGS ...\n" },
-	{ "fetch", cmd_fetch, "", "download and verify the sources into the cache",
+	{ "fetch", cmd_fetch, 0, "", "download and verify the sources into the cache",
 	  "Download every source file of the system into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
-	{ "status", cmd_status, "", "list each build step as up to date or stale (and why)",
+	{ "status", cmd_status, 0, "", "list each build step as up to date or stale (and why)",
 	  "List each step of the build with 'up to date' or 'stale' and the reason.\n"
 	  "Exits 1 if any step is stale.\n" },
-	{ "arches", cmd_arches, "", "list the target architectures and whether they are ready",
+	{ "arches", cmd_arches, CMD_NO_CONFIG, "", "list the target architectures and whether they are ready",
 	  "List every architecture mkdistro builds for: the kernel's ARCH, the QEMU\n"
 	  "machine and console, the output directory if it was built here, and whether\n"
 	  "the host has its cross compiler and QEMU (else the Debian packages to\n"
 	  "install). Build for one with --arch NAME or arch = NAME in [system].\n" },
-	{ "packages", cmd_packages, "",
+	{ "packages", cmd_packages, CMD_ARCH_ALL, "",
 	  "print the Debian packages an architecture needs on the host",
 	  "Print the Debian packages the chosen architecture (--arch NAME, or the\n"
 	  "configuration's) needs on the host, on one line; --arch all prints those\n"
 	  "of every architecture. For scripts: sudo apt-get install $(mkdistro packages).\n" },
-	{ "clean", cmd_clean, "", "remove build/ and out/ (keeps the source cache)",
+	{ "clean", cmd_clean, CMD_NO_CONFIG, "", "remove build/ and out/ (keeps the source cache)",
 	  "Remove the build directory and the outputs. The source cache is kept.\n" },
 };
 
@@ -522,7 +533,7 @@ static void usage(FILE *f)
 /* Commands that boot and take the boot options. */
 static int boots(const struct cmd *c)
 {
-	return c->fn == cmd_run || c->fn == cmd_test;
+	return (c->flags & CMD_BOOTS) != 0;
 }
 
 static void cmd_usage(const struct cmd *c)
@@ -641,13 +652,12 @@ int main(int argc, char **argv)
 		cmd_usage(cmd);
 		return 0;
 	}
-	int args = cmd->fn == cmd_test || cmd->fn == cmd_init || cmd->fn == cmd_menuconfig ||
-		   cmd->fn == cmd_config ? 1 : 0;
+	int args = cmd->flags & (CMD_DIR | CMD_COMPONENT) ? 1 : 0;
 	if (optind + 1 + args < argc) {
 		warn("%s: unexpected argument '%s'", cmd->name, argv[optind + 1 + args]);
 		return 2;
 	}
-	if (cmd->fn == cmd_menuconfig || cmd->fn == cmd_config) {
+	if (cmd->flags & CMD_COMPONENT) {
 		if (optind + 1 >= argc || (strcmp(argv[optind + 1], "kernel") &&
 					   strcmp(argv[optind + 1], "busybox"))) {
 			warn("%s: name the component: 'mkdistro %s kernel' or 'mkdistro %s busybox'",
@@ -658,7 +668,7 @@ int main(int argc, char **argv)
 	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
 	}
-	if ((o.command || o.time) && cmd->fn != cmd_run) {
+	if ((o.command || o.time) && !(cmd->flags & CMD_RUN_OPTS)) {
 		warn("%s: -c and --time belong to 'mkdistro run'", cmd->name);
 		return 2;
 	}
@@ -670,7 +680,7 @@ int main(int argc, char **argv)
 
 	proc_install_signal_handlers();
 
-	if (o.arch && !arch_find(o.arch) && !(cmd->fn == cmd_packages && !strcmp(o.arch, "all"))) {
+	if (o.arch && !arch_find(o.arch) && !((cmd->flags & CMD_ARCH_ALL) && !strcmp(o.arch, "all"))) {
 		char *known = arch_names();
 		warn("--arch '%s': unknown architecture; known: %s (mkdistro arches lists them)",
 		     o.arch, known);
@@ -678,7 +688,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct config cfg = {0};
-	if (cmd->fn != cmd_clean && cmd->fn != cmd_init && cmd->fn != cmd_arches &&
+	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
 	/* --arch wins over [system] arch. */
