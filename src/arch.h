@@ -53,6 +53,7 @@ struct arch {
 	const char *known_issue;   /* why it does not boot yet, or NULL */
 	int elf_machine;           /* e_machine of its ELF files */
 	int elf_class64;           /* 1 for ELFCLASS64 */
+	int elf_msb;               /* 1 for big-endian (ELFDATA2MSB) */
 };
 
 /* The entry for NAME, or NULL. */
