@@ -296,6 +296,15 @@ const struct arch *arch_find(const char *name)
 	return NULL;
 }
 
+const struct arch *arch_find_elf(int machine, int class64, int msb)
+{
+	for (size_t i = 0; i < NARCHES; i++)
+		if (arches[i].elf_machine == machine && arches[i].elf_class64 == class64 &&
+		    arches[i].elf_msb == msb)
+			return &arches[i];
+	return NULL;
+}
+
 const struct arch *arch_default(void)
 {
 	return &arches[0];

@@ -58,6 +58,10 @@ struct arch {
 
 /* The entry for NAME, or NULL. */
 const struct arch *arch_find(const char *name);
+/* The first entry whose ELF files have e_machine MACHINE, the class
+ * (CLASS64: 1 for ELFCLASS64) and the byte order (MSB: 1 for big-endian),
+ * or NULL. */
+const struct arch *arch_find_elf(int machine, int class64, int msb);
 /* The default target, x86_64 (the first entry), wherever mkdistro runs:
  * its directories are build/ and out/. */
 const struct arch *arch_default(void);

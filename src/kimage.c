@@ -251,8 +251,8 @@ static int head_eat(void *ctx, const unsigned char *p, size_t n)
 	return h->n == sizeof(h->b);
 }
 
-/* Collects everything into a struct buf. */
-static int finder_text(void *ctx, const unsigned char *p, size_t n)
+/* Everything into the struct buf CTX. */
+static int buf_eat(void *ctx, const unsigned char *p, size_t n)
 {
 	buf_add(ctx, p, n);
 	return 0;
@@ -260,7 +260,7 @@ static int finder_text(void *ctx, const unsigned char *p, size_t n)
 
 /* A search for the bytes between START and END in a stream that arrives
  * in blocks: at most MAX of them, accepted by VALID (NULL: any). A find
- * that fails either is passed over and the search goes on after its START.
+ * too long or refused is passed over: the search goes on after its START.
  * When FOUND, WIN holds the find. */
 struct finder {
 	const char *start, *end;
@@ -319,14 +319,16 @@ static int finder_eat(void *ctx, const unsigned char *p, size_t n)
 	}
 }
 
-/* Look for F in the file's bytes [off, off+len) as they are; with STREAMS,
- * note there where compressed streams start (at most STREAMS_MAX). */
+/* Where compressed streams start in a part of the file. */
 struct streams {
 	unsigned long long off[STREAMS_MAX];
 	const struct zmagic *z[STREAMS_MAX];
 	size_t n;
 };
 
+/* Look for F in the file's bytes [off, off+len) as they are; with ST,
+ * note there where compressed streams start (at most STREAMS_MAX).
+ * Returns 0, or -1 when the file cannot be read (errno set). */
 static int scan_region(int fd, unsigned long long off, unsigned long long len, struct finder *f,
 		       struct streams *st)
 {
@@ -386,7 +388,7 @@ static int search(int fd, const char *path, const struct kimage *k, struct finde
 			return f->found;
 		}
 	}
-	/* An x86 header that does not locate its payload: the whole file. */
+	/* No header locates it: the kernel as it is, then the streams in it. */
 	unsigned long long off = k->plain_len ? k->plain_off : 0;
 	unsigned long long len = k->plain_len ? k->plain_len : size;
 	struct streams st = { .n = 0 };
@@ -501,16 +503,6 @@ static char *read_string(const struct file *f, unsigned long long off)
 	return xstrdup(b);
 }
 
-static const struct arch *arch_by_elf(int machine, int class64, int msb)
-{
-	const struct arch *a;
-
-	for (size_t i = 0; (a = arch_at(i)); i++)
-		if (a->elf_machine == machine && a->elf_class64 == class64 && a->elf_msb == msb)
-			return a;
-	return NULL;
-}
-
 /* "x86_64", or "ELF machine 258, 64-bit, little-endian" when the table
  * has no such target (new memory). */
 static char *elf_what(int machine, int class64, int msb, const struct arch *a)
@@ -544,7 +536,7 @@ static const struct arch *elf_head_arch(const unsigned char *b, size_t n)
 			 .d_version = EV_CURRENT };
 	if (!(class64 ? elf64_xlatetom(&dst, &src, b[EI_DATA]) : elf32_xlatetom(&dst, &src, b[EI_DATA])))
 		return NULL;
-	return arch_by_elf(class64 ? eh.e64.e_machine : eh.e32.e_machine, class64,
+	return arch_find_elf(class64 ? eh.e64.e_machine : eh.e32.e_machine, class64,
 			   b[EI_DATA] == ELFDATA2MSB);
 }
 
@@ -680,7 +672,7 @@ static int identify_elf(const struct file *f, struct kimage *k)
 		goto out;
 	}
 	int class64 = eh.e_ident[EI_CLASS] == ELFCLASS64, msb = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	const struct arch *a = arch_by_elf(eh.e_machine, class64, msb);
+	const struct arch *a = arch_find_elf(eh.e_machine, class64, msb);
 	what = elf_what(eh.e_machine, class64, msb, a);
 	if (eh.e_type == ET_REL) {
 		say(k, f, 1, "not a kernel image: an ELF object file for %s (a kernel module?)", what);
@@ -842,6 +834,14 @@ static int identify(struct file *f, struct kimage *k)
 		   "or RISC-V Image, ARM zImage, s390 image, ELF vmlinux, EFI zboot)");
 }
 
+void kimage_free(struct kimage *k)
+{
+	free(k->version);
+	free(k->note);
+	free(k->message);
+	memset(k, 0, sizeof(*k));
+}
+
 /* kimage_identify that keeps the file open: *FD on 0, else -1. */
 static int identify_open(const char *path, struct kimage *k, int *fd)
 {
@@ -873,12 +873,28 @@ out:
 	if (rc == 0) {
 		*fd = f->fd;
 	} else {
-		k->arch = NULL;
+		/* Only the message: what a failed identification got so far
+		 * (a truncated image's format) would read as an answer. */
+		char *msg = k->message;
+		k->message = NULL;
+		kimage_free(k);
+		k->message = msg;
 		if (f->fd >= 0)
 			close(f->fd);
 	}
 	free(f);
 	return rc;
+}
+
+/* identify_open() for the functions that need a kernel image: 0, or -1
+ * after warn() with K freed. */
+static int open_kernel(const char *path, struct kimage *k, int *fd)
+{
+	if (identify_open(path, k, fd) == 0)
+		return 0;
+	warn("%s", k->message);
+	kimage_free(k);
+	return -1;
 }
 
 int kimage_identify(const char *path, struct kimage *k)
@@ -891,13 +907,6 @@ int kimage_identify(const char *path, struct kimage *k)
 	return rc;
 }
 
-void kimage_free(struct kimage *k)
-{
-	free(k->version);
-	free(k->note);
-	free(k->message);
-	memset(k, 0, sizeof(*k));
-}
 
 int kimage_fits(const struct kimage *k, const struct arch *a)
 {
@@ -916,11 +925,8 @@ int kimage_release(const char *path, char **release)
 	size_t n;
 
 	*release = NULL;
-	if (identify_open(path, &k, &fd) != 0) {
-		warn("%s", k.message);
-		kimage_free(&k);
+	if (open_kernel(path, &k, &fd) < 0)
 		return -1;
-	}
 	if (k.version && (n = release_len(k.version, strlen(k.version)))) {
 		*release = xstrndup(k.version, n);
 		rc = 0;
@@ -956,7 +962,7 @@ static int gunzip_config(const char *path, const char *z, size_t n, struct buf *
 	if (archive_read_open_memory(a, z, n) != ARCHIVE_OK) {
 		buf_addstr(&why, archive_error_string(a) ? archive_error_string(a) : "corrupt data");
 		archive_read_free(a);
-	} else if (inflate(a, gz, CONFIG_MAX + 1ULL, finder_text, &text, &why, NULL) == 0) {
+	} else if (inflate(a, gz, CONFIG_MAX + 1ULL, buf_eat, &text, &why, NULL) == 0) {
 		rc = 0;
 	}
 	if (rc == 0 && text.len > CONFIG_MAX) {
@@ -980,11 +986,8 @@ int kimage_ikconfig(const char *path, struct buf *out)
 	struct kimage k;
 	int fd, rc;
 
-	if (identify_open(path, &k, &fd) != 0) {
-		warn("%s", k.message);
-		kimage_free(&k);
+	if (open_kernel(path, &k, &fd) < 0)
 		return -1;
-	}
 	struct finder f = { .start = "IKCFG_ST", .startlen = 8, .end = "IKCFG_ED", .endlen = 8,
 			    .max = ZCONFIG_MAX, .valid = gzip_valid };
 	rc = search(fd, path, &k, &f);

@@ -29,7 +29,11 @@
  *   file of an arm64 or RISC-V Image (Image.gz), and an EFI zboot image
  *   ("zimg" at 4: a PE application with the compressed Image inside).
  * Compressed payloads (gzip, xz, lzma, zstd, lz4, bzip2) are read with
- * libarchive; LZO is not (release and configuration are then unknown). */
+ * libarchive; LZO is not (release and configuration are then unknown).
+ * Where no header locates the compressed kernel (ARM zImage, s390), it is
+ * found by its magic and other bytes follow it, which libarchive may take
+ * for a corrupt end and drop its last block of output (up to 128 KiB of
+ * the kernel's end, past where its banner and configuration lie). */
 #ifndef MKDISTRO_KIMAGE_H
 #define MKDISTRO_KIMAGE_H
 
@@ -52,8 +56,9 @@ struct kimage {
 	/* How the architecture was decided, or why it is not known, for
 	 * messages ("boot protocol 2.15, xloadflags: 64-bit"); or NULL. */
 	char *note;
-	/* When kimage_identify did not return 0: one sentence naming the
-	 * file and what is wrong ("kernel 'F': not a kernel image: ..."). */
+	/* When kimage_identify did not return 0, the only field set: one
+	 * sentence naming the file and what is wrong ("kernel 'F': not a
+	 * kernel image: ...", "kernel 'F': truncated x86 bzImage: ..."). */
 	char *message;
 	/* The compression of the kernel inside when the header locates it
 	 * ("xz", "gzip", ...; static string), or NULL. */
