@@ -171,7 +171,7 @@ static const struct arch arches[] = {
 		 * sclp_initcall, waiting for the service-signal interrupt,
 		 * before any console exists (earlyprintk shows it). */
 		.known_issue = "hangs at boot in sclp_initcall under TCG",
-		.elf_machine = EM_S390, .elf_class64 = 1,
+		.elf_machine = EM_S390, .elf_class64 = 1, .elf_msb = 1,
 	},
 	{
 		/* MIPS Malta, 32-bit little endian; Debian's mipsel ABI is
@@ -218,7 +218,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mips", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
-		.elf_machine = EM_MIPS, .elf_class64 = 0,
+		.elf_machine = EM_MIPS, .elf_class64 = 0, .elf_msb = 1,
 	},
 	{
 		/* 64-bit MIPS Malta, n64 ABI; Debian builds for MIPS64r2, which
@@ -265,7 +265,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-m68k", .qemu_pkg = "qemu-system-misc",
 		.qemu_machine = "virt", .qemu_cpu = NULL,
-		.elf_machine = EM_68K, .elf_class64 = 0,
+		.elf_machine = EM_68K, .elf_class64 = 0, .elf_msb = 1,
 	},
 	{
 		/* The x32 ABI: 32-bit pointers on a 64-bit kernel. */
@@ -292,6 +292,15 @@ const struct arch *arch_find(const char *name)
 {
 	for (size_t i = 0; i < NARCHES; i++)
 		if (!strcmp(arches[i].name, name))
+			return &arches[i];
+	return NULL;
+}
+
+const struct arch *arch_find_elf(int machine, int class64, int msb)
+{
+	for (size_t i = 0; i < NARCHES; i++)
+		if (arches[i].elf_machine == machine && arches[i].elf_class64 == class64 &&
+		    arches[i].elf_msb == msb)
 			return &arches[i];
 	return NULL;
 }

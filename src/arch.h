@@ -53,10 +53,15 @@ struct arch {
 	const char *known_issue;   /* why it does not boot yet, or NULL */
 	int elf_machine;           /* e_machine of its ELF files */
 	int elf_class64;           /* 1 for ELFCLASS64 */
+	int elf_msb;               /* 1 for big-endian (ELFDATA2MSB) */
 };
 
 /* The entry for NAME, or NULL. */
 const struct arch *arch_find(const char *name);
+/* The first entry whose ELF files have e_machine MACHINE, the class
+ * (CLASS64: 1 for ELFCLASS64) and the byte order (MSB: 1 for big-endian),
+ * or NULL. */
+const struct arch *arch_find_elf(int machine, int class64, int msb);
 /* The default target, x86_64 (the first entry), wherever mkdistro runs:
  * its directories are build/ and out/. */
 const struct arch *arch_default(void);

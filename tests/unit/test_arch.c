@@ -3,6 +3,7 @@
  * requested, the image is what the make target builds), and the names,
  * directories and package lists derived from it, and the host's entry
  * (from uname). */
+#include <elf.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +120,19 @@ static void test_unique_names(void **state)
 	free(names);
 }
 
+/* No two entries have the same ELF files (a kernel's ELF header names
+ * one target), and each is found by its own. */
+static void test_find_elf(void **state)
+{
+	const struct arch *a;
+	for (size_t i = 0; (a = arch_at(i)); i++)
+		if (arch_find_elf(a->elf_machine, a->elf_class64, a->elf_msb) != a)
+			fail_msg("%s: its ELF machine, class and byte order find another entry", a->name);
+	assert_ptr_equal(arch_find_elf(EM_MIPS, 0, 1), arch_find("mips"));
+	assert_null(arch_find_elf(EM_MIPS, 1, 1));
+	assert_null(arch_find_elf(EM_LOONGARCH, 1, 0));
+}
+
 static void test_dirs_and_packages(void **state)
 {
 	char *d = arch_build_dir(arch_default());
@@ -210,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_entries_complete),
 		cmocka_unit_test(test_needs_requested),
 		cmocka_unit_test(test_unique_names),
+		cmocka_unit_test(test_find_elf),
 		cmocka_unit_test(test_dirs_and_packages),
 		cmocka_unit_test(test_host_from_uname),
 		cmocka_unit_test(test_console_symbols),
