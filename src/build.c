@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "kconfig.h"
 #include "kdeps.h"
+#include "kimage.h"
 #include "manifest.h"
 #include "proc.h"
 #include "programs.h"
@@ -656,6 +657,26 @@ static const struct step seed_steps[] = {
 	{ .name = "all", .deps = { "kernel", "initramfs" } },
 };
 
+/* The steps that make the kernel, and "all", which gathers it with the
+ * initramfs: the plan for booting a kernel image the user gives leaves
+ * them out and ends at the initramfs (the kernel headers for musl still
+ * come from the pinned source). */
+static const char *const kernel_steps[] = { "kconfig", "kernel", "all" };
+
+static int is_kernel_step(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kernel_steps) / sizeof(kernel_steps[0]); i++)
+		if (!strcmp(name, kernel_steps[i]))
+			return 1;
+	return 0;
+}
+
+/* The step a whole build runs up to. */
+static const char *plan_target(const struct build *b)
+{
+	return b->cfg->kernel_image ? "initramfs" : "all";
+}
+
 /* PATH of the step table ("build/..." or "out/...") for this build
  * (new memory). */
 static char *layout_path(const struct build *b, const char *path)
@@ -726,9 +747,11 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 	b->cachedir = fetch_cache_dir();
 	if (!b->cachedir)
 		return -1;
-	size_t n = sizeof(seed_steps) / sizeof(seed_steps[0]);
-	b->plan.steps = xcalloc(n, sizeof(struct step));
-	memcpy(b->plan.steps, seed_steps, sizeof(seed_steps));
+	size_t n = 0;
+	b->plan.steps = xcalloc(sizeof(seed_steps) / sizeof(seed_steps[0]), sizeof(struct step));
+	for (size_t i = 0; i < sizeof(seed_steps) / sizeof(seed_steps[0]); i++)
+		if (!cfg->kernel_image || !is_kernel_step(seed_steps[i].name))
+			b->plan.steps[n++] = seed_steps[i];
 	b->plan.n = n;
 	b->plan.ctx = b;
 	b->plan.stampdir = bpath(b, "stamps");
@@ -854,11 +877,86 @@ static int build_lock(const struct build *b)
 	return fd;
 }
 
+/* out/vmlinuz is the kernel out/run-qemu.sh boots, so that out/ stays a
+ * whole system: with a kernel image the user gives, a copy of it. The
+ * kernel step's own out/vmlinuz (its record counts while that exists) is
+ * kept aside meanwhile and put back by the next build of the built kernel;
+ * the marker says that out/vmlinuz is such a copy. */
+#define GIVEN_MARKER "vmlinuz.given"
+#define BUILT_ASIDE "vmlinuz.built"
+
+static int given_kernel_put(const struct build *b)
+{
+	const char *image = b->cfg->kernel_image;
+	char *marker = bpath(b, GIVEN_MARKER), *aside = bpath(b, BUILT_ASIDE);
+	char *out = build_kernel_path(b);
+	int rc = -1;
+	/* The marker first: cut short after it, the next build of the
+	 * built kernel redoes the kernel step rather than boot this one. */
+	if (!path_exists(marker)) {
+		if (write_file_atomic(marker, image, strlen(image), 0644) < 0)
+			goto out;
+		if (path_exists(out) && rename(out, aside) < 0) {
+			warn("rename '%s' to '%s':", out, aside);
+			goto out;
+		}
+	}
+	if (mkdir_p(b->outdir, 0755) == 0)
+		rc = copy_file(image, out);
+out:
+	free(marker);
+	free(aside);
+	free(out);
+	return rc;
+}
+
+/* Before a build of the built kernel: its out/vmlinuz back in place, or
+ * none (the kernel step then runs again) when it was not kept. */
+static int given_kernel_restore(const struct build *b)
+{
+	char *marker = bpath(b, GIVEN_MARKER), *aside = bpath(b, BUILT_ASIDE);
+	char *out = build_kernel_path(b);
+	int rc = 0;
+	if (!path_exists(marker))
+		goto out;
+	if (path_exists(aside) ? rename(aside, out) < 0 : unlink(out) < 0 && errno != ENOENT) {
+		warn("put back '%s':", out);
+		rc = -1;
+	} else if (unlink(marker) < 0) {
+		warn("remove '%s':", marker);
+		rc = -1;
+	}
+out:
+	free(marker);
+	free(aside);
+	free(out);
+	return rc;
+}
+
+/* For out/run-qemu.sh: which kernel its vmlinuz is (new memory), or NULL
+ * for the one mkdistro built. */
+static char *given_kernel_note(const struct build *b)
+{
+	struct kimage k;
+	const char *image = b->cfg->kernel_image;
+	if (!image)
+		return NULL;
+	int rc = kimage_identify(image, &k);
+	char *note = xasprintf("vmlinuz: a copy of the kernel image %s\n(%s%s%s), not one mkdistro built",
+			       image, rc == 0 ? k.format : "unreadable",
+			       rc == 0 && k.version ? ": " : "", rc == 0 && k.version ? k.version : "");
+	kimage_free(&k);
+	return note;
+}
+
 /* out/manifest.txt (manifest.h). */
 static int write_manifest(const struct build *b)
 {
 	const struct source *all[] = { b->linux_src, b->musl_src, b->busybox_src };
 	char *gcc = xasprintf("%sgcc", b->arch->cross_prefix);
+	struct kimage k = { 0 };
+	if (b->cfg->kernel_image && kimage_identify(b->cfg->kernel_image, &k) != 0)
+		kimage_free(&k);
 	struct manifest m = {
 		.sources = all,
 		.nsources = sizeof(all) / sizeof(all[0]),
@@ -866,8 +964,11 @@ static int write_manifest(const struct build *b)
 		.plan = &b->plan,
 		.compiler = gcc,
 		.outdir = b->outdir,
+		.kernel_image = b->cfg->kernel_image,
+		.kernel_version = k.version,
 	};
 	int rc = manifest_write(&m);
+	kimage_free(&k);
 	free(gcc);
 	return rc;
 }
@@ -923,7 +1024,9 @@ int build_all(struct build *b)
 static int build_locked(struct build *b)
 {
 	double t0 = now_seconds();
-	int planned = plan_run(&b->plan, "all");
+	if (!b->cfg->kernel_image && given_kernel_restore(b) < 0)
+		return -1;
+	int planned = plan_run(&b->plan, plan_target(b));
 	int ran = 0;
 	for (size_t i = 0; i < b->plan.n; i++)
 		ran += (b->plan.steps[i].state == STEP_DONE || b->plan.steps[i].state == STEP_FAILED) &&
@@ -937,11 +1040,13 @@ static int build_locked(struct build *b)
 		free(svg);
 		free(outsvg);
 	}
-	if (planned < 0)
+	if (planned < 0 || (b->cfg->kernel_image && given_kernel_put(b) < 0))
 		return -1;
+	char *note = given_kernel_note(b);
 	struct boot boot = {
 		.arch = b->arch,
 		.memory_mb = b->cfg->memory_mb,
+		.script_note = note,
 	};
 	char *cmdline = build_cmdline(b);
 	boot.append = cmdline;
@@ -951,14 +1056,20 @@ static int build_locked(struct build *b)
 	free(cmdline);
 	free(script);
 	free(path);
+	free(note);
 	if (rc < 0 || write_manifest(b) < 0)
 		return -1;
 	if (verbose)
 		plan_report(&b->plan);
 	if (ran || verbose) {
 		char *out = arch_out_dir(b->arch);
-		fprintf(stderr, "mkdistro: built %s/vmlinuz, %s/initrd.img, %s/run-qemu.sh in %.1f s\n",
-			out, out, out, now_seconds() - t0);
+		if (b->cfg->kernel_image)
+			fprintf(stderr, "mkdistro: built %s/initrd.img and %s/run-qemu.sh in %.1f s; "
+					"%s/vmlinuz is '%s'\n",
+				out, out, now_seconds() - t0, out, b->cfg->kernel_image);
+		else
+			fprintf(stderr, "mkdistro: built %s/vmlinuz, %s/initrd.img, %s/run-qemu.sh in %.1f s\n",
+				out, out, out, now_seconds() - t0);
 		free(out);
 	}
 	return 0;

@@ -30,6 +30,8 @@ static const struct config_key keys[] = {
 	  CONFIG_FILE_PATH, F(kernel_fragment) },
 	{ "linux", "cmdline", "", "appended to the kernel command line",
 	  CONFIG_TEXT, F(cmdline) },
+	{ "linux", "image", "", "a kernel image to boot instead of building the kernel "
+	  "(bzImage, Image, vmlinux...; --kernel overrides)", CONFIG_FILE_PATH, F(kernel_image) },
 	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
 	  CONFIG_VERSION, F(musl_version) },
 	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",

@@ -20,6 +20,8 @@ struct config {
 	char *kernel_fragment;  /* [linux] fragment: absolute path or NULL */
 	char *busybox_fragment; /* [busybox] fragment: absolute path or NULL */
 	char *cmdline;          /* [linux] cmdline appended to the kernel's, "" if none */
+	char *kernel_image;     /* [linux] image: absolute path of a kernel image to
+				 * boot instead of building one, or NULL */
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
 	char *entries;          /* [initramfs] entries: list of special entries or NULL */

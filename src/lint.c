@@ -427,17 +427,22 @@ static void check_script(const struct lint_target *t, const struct image *im,
 
 /* ---- kernel configuration ----------------------------------------- */
 
-/* Unless SYM ("CONFIG_X") is =y in K, the finding ID: WHY. */
-static void need_y(const struct kconfig_set *k, const char *sym, enum lint_id id, const char *why,
+/* Unless SYM ("CONFIG_X") is =y in T's kernel configuration, the finding
+ * ID: WHY. */
+static void need_y(const struct lint_target *t, const char *sym, enum lint_id id, const char *why,
 		   struct lint_report *r)
 {
-	const char *v = kconfig_get(k, strncmp(sym, "CONFIG_", 7) ? sym : sym + 7);
+	const char *v = kconfig_get(t->kconfig, strncmp(sym, "CONFIG_", 7) ? sym : sym + 7);
 	if (v && !strcmp(v, "y"))
 		return;
-	char fix[256];
-	snprintf(fix, sizeof(fix), "add %s%s=y to the [linux] fragment",
-		 strncmp(sym, "CONFIG_", 7) ? "CONFIG_" : "", sym);
+	const char *prefix = strncmp(sym, "CONFIG_", 7) ? "CONFIG_" : "";
+	/* A kernel the user gave is not mkdistro's to reconfigure. */
+	char *fix = t->kernel_image
+			    ? xasprintf("boot a kernel built with %s%s=y instead of '%s'", prefix, sym,
+					t->kernel_image)
+			    : xasprintf("add %s%s=y to the [linux] fragment", prefix, sym);
 	add_finding(r, id, 1, sym, fix, "not enabled in the kernel: %s", why);
+	free(fix);
 }
 
 /* The value of the last KEY= word of CMDLINE (new memory), or NULL. */
@@ -470,7 +475,7 @@ static void check_console(const struct lint_target *t, struct lint_report *r)
 		char why[160];
 		snprintf(why, sizeof(why), "the console %s needs its driver built in, or the boot "
 					   "shows nothing", con);
-		need_y(t->kconfig, sym, LINT_K_CONSOLE, why, r);
+		need_y(t, sym, LINT_K_CONSOLE, why, r);
 		free(sym);
 		p += len + (p[len] == '\n');
 	}
@@ -551,26 +556,34 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 				    (unsigned)con->mode, con->major, con->minor);
 	}
 
-	if (!t->kconfig) {
+	if (!t->kconfig && t->kernel_image) {
+		add_finding(r, LINT_KCONFIG, 0, "kernel configuration",
+			    "give it with --kernel-config FILE, or put it beside the image as "
+			    "config-RELEASE",
+			    "could not check the kernel's configuration: none was given, none lies "
+			    "beside '%s' (config-RELEASE, .config) and none is embedded in it "
+			    "(CONFIG_IKCONFIG)",
+			    t->kernel_image);
+	} else if (!t->kconfig) {
 		add_finding(r, LINT_KCONFIG, 0, "kernel .config", "build the kernel: mkdistro build",
 			    "cannot be read: the kernel's options were not checked");
 	} else {
-		need_y(t->kconfig, "CONFIG_BLK_DEV_INITRD", LINT_K_INITRD,
+		need_y(t, "CONFIG_BLK_DEV_INITRD", LINT_K_INITRD,
 		       "the kernel ignores the initramfs", r);
 		const char *rd = filter_kconfig(have_image ? im.filter : -1, t->compression);
 		if (rd)
-			need_y(t->kconfig, rd, LINT_K_DECOMPRESS,
+			need_y(t, rd, LINT_K_DECOMPRESS,
 			       "the initramfs is compressed with what it unpacks", r);
-		need_y(t->kconfig, "CONFIG_BINFMT_ELF", LINT_K_BINFMT_ELF,
+		need_y(t, "CONFIG_BINFMT_ELF", LINT_K_BINFMT_ELF,
 		       "no ELF program (BusyBox) can run", r);
 		if (!have_image || scripts || init_script)
-			need_y(t->kconfig, "CONFIG_BINFMT_SCRIPT", LINT_K_BINFMT_SCRIPT,
+			need_y(t, "CONFIG_BINFMT_SCRIPT", LINT_K_BINFMT_SCRIPT,
 			       init_script ? "/init is a #! script" : "the image has #! scripts", r);
 		check_console(t, r);
 		/* What the architecture's programs cannot do without. */
 		const struct arch_need *need = t->arch->abi_needs;
 		for (size_t i = 0; (!have_image || elves) && i < ARCH_MAX_NEEDS && need[i].symbol; i++)
-			need_y(t->kconfig, need[i].symbol, LINT_K_ABI, need[i].why, r);
+			need_y(t, need[i].symbol, LINT_K_ABI, need[i].why, r);
 	}
 	free(rdinit);
 	if (have_image)

@@ -57,6 +57,9 @@ struct lint_target {
 	const struct arch *arch;
 	const char *initrd;      /* path of the (compressed) cpio archive */
 	const struct kconfig_set *kconfig; /* the kernel's .config; NULL: not checked */
+	const char *kernel_image; /* the kernel image the user gave (--kernel), or NULL
+				   * for the one mkdistro builds: fixes then do not
+				   * point at the [linux] fragment */
 	const char *compression; /* the configured method, used when the
 				  * archive's own cannot be told */
 	const char *cmdline;     /* the kernel command line (console=, rdinit=) */

@@ -1,9 +1,11 @@
 /* mkdistro: build a minimal Linux system from source and boot it. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -14,6 +16,7 @@
 #include "sysdir.h"
 #include "toolchain.h"
 #include "lint.h"
+#include "userimage.h"
 #include "proc.h"
 #include "qemu.h"
 #include "util.h"
@@ -31,6 +34,8 @@ struct opts {
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
+	const char *kernel;           /* --kernel FILE, or NULL: [linux] image */
+	const char *kernel_config;    /* --kernel-config FILE, or NULL */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -71,6 +76,7 @@ enum {
 	CMD_COMPONENT = 1 << 3, /* one argument, kernel or busybox */
 	CMD_NO_CONFIG = 1 << 4, /* reads no mkdistro.conf */
 	CMD_ARCH_ALL = 1 << 5,  /* --arch all is allowed */
+	CMD_KERNEL = 1 << 6,    /* --kernel, --kernel-config and [linux] image apply */
 };
 
 struct cmd {
@@ -90,6 +96,14 @@ static const char boot_help[] =
 	"                    the shell is ready (default: 60 under TCG, 15 under KVM)\n"
 	"      --qemu-arg A  pass A on to QEMU (repeat for more)\n"
 	"      --no-check    boot without checking the system first\n";
+
+static const char kernel_help[] =
+	"      --kernel FILE boot the kernel image FILE (bzImage, Image, vmlinux...)\n"
+	"                    with the initramfs instead of building a kernel\n"
+	"                    (default: [linux] image)\n"
+	"      --kernel-config FILE\n"
+	"                    that kernel's configuration, for the check (default:\n"
+	"                    config-RELEASE or .config beside it, else the one in it)\n";
 
 static const char common_help[] =
 	"  -f, --file FILE   system description (default: ./mkdistro.conf if present,\n"
@@ -300,20 +314,30 @@ static void print_times(const struct boot_times *t)
 }
 
 /* Check the built system (lint.h) and print the findings; with VERBOSE
- * also a closing line when all is well. Returns the number of errors. */
-static int check_built(const struct build *b, int verbose_ok)
+ * also a closing line when all is well. A kernel image the user gave is
+ * checked with the configuration KERNEL_CONFIG (--kernel-config, or NULL:
+ * the one found beside or in the image). Returns the number of errors. */
+static int check_built(const struct build *b, const char *kernel_config, int verbose_ok)
 {
-	char *kconfig_path = build_dotconfig(b, BUILD_KERNEL);
+	const char *image = b->cfg->kernel_image;
+	char *kconfig_path = NULL;
 	/* A .config that is not there is lint's warning; one that does not
 	 * parse is reported by the parser too. */
 	struct kconfig_set kconfig = {0};
-	int have_kconfig = path_exists(kconfig_path) && kconfig_parse_file(kconfig_path, &kconfig) == 0;
+	int have_kconfig;
+	if (image) {
+		have_kconfig = userimage_kconfig(image, kernel_config, &kconfig, &kconfig_path) == 0;
+	} else {
+		kconfig_path = build_dotconfig(b, BUILD_KERNEL);
+		have_kconfig = path_exists(kconfig_path) && kconfig_parse_file(kconfig_path, &kconfig) == 0;
+	}
 	char *initrd = build_initrd_path(b);
 	char *cmdline = build_cmdline(b);
 	struct lint_target t = {
 		.arch = b->arch,
 		.initrd = initrd,
 		.kconfig = have_kconfig ? &kconfig : NULL,
+		.kernel_image = image,
 		.compression = b->cfg->compression,
 		.cmdline = cmdline,
 	};
@@ -328,7 +352,7 @@ static int check_built(const struct build *b, int verbose_ok)
 			verbose_ok ? "" : " (--no-check boots it anyway)");
 	else if (verbose_ok)
 		fprintf(stderr, "mkdistro: check: %s and %s: no problem found%s\n", initrd,
-			kconfig_path, r.n ? " but the warnings above" : "");
+			kconfig_path ? kconfig_path : "the kernel", r.n ? " but the warnings above" : "");
 	lint_report_free(&r);
 	free(kconfig_path);
 	kconfig_free(&kconfig);
@@ -345,7 +369,7 @@ static int cmd_check(struct opts *o, struct config *cfg)
 		build_free(&b);
 		return 1;
 	}
-	int errors = check_built(&b, 1);
+	int errors = check_built(&b, o->kernel_config, 1);
 	build_free(&b);
 	return errors ? 1 : 0;
 }
@@ -357,7 +381,8 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		warn("%s: known issue: %s (mkdistro arches)", b->arch->name, b->arch->known_issue);
 	struct boot boot = {
 		.arch = b->arch,
-		.kernel = build_kernel_path(b),
+		/* The user's file by its name (out/vmlinuz is a copy of it). */
+		.kernel = b->cfg->kernel_image ? xstrdup(b->cfg->kernel_image) : build_kernel_path(b),
 		.initrd = build_initrd_path(b),
 		.append = build_cmdline(b),
 		.memory_mb = b->cfg->memory_mb,
@@ -383,7 +408,7 @@ static int cmd_run(struct opts *o, struct config *cfg)
 		build_free(&b);
 		return 1;
 	}
-	if (!o->no_check && check_built(&b, 0)) {
+	if (!o->no_check && check_built(&b, o->kernel_config, 0)) {
 		build_free(&b);
 		return EXIT_CHECK;
 	}
@@ -417,7 +442,7 @@ static int cmd_test(struct opts *o, struct config *cfg)
 	int rc = 1;
 	if (build_all(&b) < 0)
 		goto out;
-	if (!o->no_check && check_built(&b, 0)) {
+	if (!o->no_check && check_built(&b, o->kernel_config, 0)) {
 		rc = EXIT_CHECK;
 		goto out;
 	}
@@ -437,12 +462,12 @@ out:
 }
 
 static const struct cmd cmds[] = {
-	{ "build", cmd_build, 0, "",
+	{ "build", cmd_build, CMD_KERNEL, "",
 	  "fetch, verify and build the system into out/",
 	  "Fetch and verify the sources, build the kernel, musl and BusyBox, and write\n"
 	  "out/vmlinuz, out/initrd.img and out/run-qemu.sh. Steps whose inputs did not\n"
 	  "change since their last success are skipped.\n" },
-	{ "run", cmd_run, CMD_BOOTS | CMD_RUN_OPTS, "[-c CMD] [--time]",
+	{ "run", cmd_run, CMD_BOOTS | CMD_RUN_OPTS | CMD_KERNEL, "[-c CMD] [--time]",
 	  "build if needed, check, then boot the system in QEMU",
 	  "Boot the system on the serial console in this terminal (build and check it\n"
 	  "first). Leave with 'poweroff' in the guest, or Ctrl-A then X.\n"
@@ -450,13 +475,13 @@ static const struct cmd cmds[] = {
 	  "                       off, and exit with CMD's exit status; a failed boot\n"
 	  "                       exits 248-255 (see mkdistro(1), EXIT STATUS)\n"
 	  "      --time           report QEMU start to first output, /init and prompt\n" },
-	{ "test", cmd_test, CMD_BOOTS | CMD_DIR, "[DIR]",
+	{ "test", cmd_test, CMD_BOOTS | CMD_DIR | CMD_KERNEL, "[DIR]",
 	  "boot once and run the guest test scripts",
 	  "Build if needed, check, boot, and run each guest test script in the guest:\n"
 	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
 	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
 	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
-	{ "check", cmd_check, 0, "",
+	{ "check", cmd_check, CMD_KERNEL, "",
 	  "check the built system for what would break its boot",
 	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
 	  "what would make the boot fail, each with its fix: /init missing, not\n"
@@ -493,7 +518,7 @@ static const struct cmd cmds[] = {
 	{ "fetch", cmd_fetch, 0, "", "download and verify the sources into the cache",
 	  "Download every source file of the system into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
-	{ "status", cmd_status, 0, "", "list each build step as up to date or stale (and why)",
+	{ "status", cmd_status, CMD_KERNEL, "", "list each build step as up to date or stale (and why)",
 	  "List each step of the build with 'up to date' or 'stale' and the reason.\n"
 	  "Exits 1 if any step is stale.\n" },
 	{ "arches", cmd_arches, CMD_NO_CONFIG, "", "list the target architectures and whether they are ready",
@@ -538,8 +563,9 @@ static int boots(const struct cmd *c)
 
 static void cmd_usage(const struct cmd *c)
 {
-	printf("usage: mkdistro %s [OPTIONS]%s%s\n\n%s\noptions:\n%s%s", c->name,
-	       *c->args ? " " : "", c->args, c->help, boots(c) ? boot_help : "", common_help);
+	printf("usage: mkdistro %s [OPTIONS]%s%s\n\n%s\noptions:\n%s%s%s", c->name,
+	       *c->args ? " " : "", c->args, c->help, boots(c) ? boot_help : "",
+	       c->flags & CMD_KERNEL ? kernel_help : "", common_help);
 }
 
 /* SECS as a number of seconds for OPTION. Returns 0 or -1 after warn(). */
@@ -555,7 +581,45 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH };
+enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_KERNEL,
+       OPT_KERNEL_CONFIG };
+
+/* Take the kernel image of --kernel or [linux] image into CFG and check it
+ * against the target before anything is built or booted. Returns 0, or 2
+ * (the exit status) after warn(). */
+static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct config *cfg)
+{
+	/* --kernel wins over [linux] image; the other commands do not use it. */
+	if (o->kernel || !(cmd->flags & CMD_KERNEL)) {
+		free(cfg->kernel_image);
+		cfg->kernel_image = NULL;
+		char cwd[PATH_MAX];
+		if (o->kernel && o->kernel[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+			warn("getcwd:");
+			return 2;
+		}
+		if (o->kernel)
+			cfg->kernel_image = o->kernel[0] == '/' ? xstrdup(o->kernel) : path_join(cwd, o->kernel);
+	}
+	if (o->kernel_config && !cfg->kernel_image) {
+		warn("--kernel-config '%s': it is the configuration of a kernel image given with "
+		     "--kernel FILE or [linux] image", o->kernel_config);
+		return 2;
+	}
+	struct kimage k;
+	if (cfg->kernel_image && userimage_check(cfg->kernel_image, arch_find(cfg->arch), &k) < 0)
+		return 2;
+	if (cfg->kernel_image)
+		kimage_free(&k);
+	int fd = o->kernel_config ? open(o->kernel_config, O_RDONLY | O_CLOEXEC) : -1;
+	if (o->kernel_config && fd < 0) {
+		warn("--kernel-config '%s':", o->kernel_config);
+		return 2;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -571,6 +635,8 @@ int main(int argc, char **argv)
 		{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "kernel-config", required_argument, NULL, OPT_KERNEL_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -584,7 +650,8 @@ int main(int argc, char **argv)
 	 * options are read only before it. */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch")) {
+		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch") ||
+		    !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--kernel-config")) {
 			i++;
 			continue;
 		}
@@ -632,6 +699,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
 		case OPT_ARCH: o.arch = optarg; break;
+		case OPT_KERNEL: o.kernel = optarg; break;
+		case OPT_KERNEL_CONFIG: o.kernel_config = optarg; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -677,6 +746,11 @@ int main(int argc, char **argv)
 		     "'mkdistro run' and 'mkdistro test'", cmd->name);
 		return 2;
 	}
+	if ((o.kernel || o.kernel_config) && !(cmd->flags & CMD_KERNEL)) {
+		warn("%s: --kernel and --kernel-config belong to build, run, test, check and status",
+		     cmd->name);
+		return 2;
+	}
 
 	proc_install_signal_handlers();
 
@@ -696,7 +770,9 @@ int main(int argc, char **argv)
 		free(cfg.arch);
 		cfg.arch = xstrdup(o.arch);
 	}
-	int rc = cmd->fn(&o, &cfg);
+	int rc = take_kernel_image(&o, cmd, &cfg);
+	if (rc == 0)
+		rc = cmd->fn(&o, &cfg);
 	config_free(&cfg);
 	free(o.qemu_args);
 	return rc;

@@ -171,8 +171,14 @@ char *qemu_script(const struct boot *b)
 	buf_addstr(&s, "#!/bin/sh\n"
 		       "# Boot the system mkdistro built (vmlinuz and initrd.img next to this\n"
 		       "# script) in QEMU on this terminal. Arguments are passed on to QEMU;\n"
-		       "# MKDISTRO_ACCEL=kvm or tcg chooses the accelerator.\n"
-		       "dir=$(dirname \"$0\")\n");
+		       "# MKDISTRO_ACCEL=kvm or tcg chooses the accelerator.\n");
+	/* Every line a comment, whatever the note holds. */
+	for (const char *p = b->script_note; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		buf_printf(&s, "# %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	buf_addstr(&s, "dir=$(dirname \"$0\")\n");
 	buf_addstr(&s, "accel=${MKDISTRO_ACCEL:-");
 	sh_quote(&s, b->accel ? b->accel : "tcg");
 	buf_addstr(&s, "}\n"

@@ -34,6 +34,8 @@ struct boot {
 				  * shell is ready; 0: default */
 	char *const *qemu_args;  /* extra QEMU arguments (NULL-terminated) or
 				  * NULL; not used by the KVM probe */
+	const char *script_note; /* qemu_script only: lines said in comments
+				  * under its header (which kernel it boots), or NULL */
 };
 
 /* How a driven boot went wrong. qemu_command() returns the negative of
@@ -71,7 +73,8 @@ void qemu_argv_free(char **argv);
 
 /* Text of out/run-qemu.sh (new memory): a POSIX sh script that boots the
  * vmlinuz and initrd.img next to it on the terminal, with B's machine,
- * memory and command line; accelerator B->accel (default tcg), overridden
+ * memory and command line (and B->script_note in comments under its
+ * header); accelerator B->accel (default tcg), overridden
  * by $MKDISTRO_ACCEL; its arguments are passed on to QEMU. */
 char *qemu_script(const struct boot *b);
 

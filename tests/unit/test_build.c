@@ -71,6 +71,46 @@ static void test_steps_and_deps(void **state)
 	free(stamps);
 }
 
+/* With a kernel image the user gives, the plan has no kernel steps and
+ * ends at the initramfs, whose steps keep their keys: going from one to
+ * the other rebuilds nothing. */
+static void test_plan_for_given_image(void **state)
+{
+	struct buildfx *f = *state;
+	struct build *b = buildfx_build(f, "");
+	plan_keys(&b->plan);
+	size_t n = b->plan.n;
+	char (*keys)[SHA256_HEX_LEN + 1] = xcalloc(n, sizeof(*keys));
+	const char **names = xcalloc(n, sizeof(*names));
+	for (size_t i = 0; i < n; i++) {
+		memcpy(keys[i], b->plan.steps[i].key, sizeof(keys[i]));
+		names[i] = b->plan.steps[i].name;
+	}
+
+	write_test_file(f->dir.path, "boot/vmlinuz", "a kernel image\n");
+	b = buildfx_build(f, "[linux]\nimage = boot/vmlinuz\n");
+	plan_keys(&b->plan);
+	assert_int_equal(b->plan.n, n - 3);
+	assert_null(find_step(b, "kconfig"));
+	assert_null(find_step(b, "kernel"));
+	assert_null(find_step(b, "all"));
+	/* The rest in the same order, with the same keys. */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!strcmp(names[i], "kconfig") || !strcmp(names[i], "kernel") ||
+		    !strcmp(names[i], "all"))
+			continue;
+		assert_string_equal(b->plan.steps[k].name, names[i]);
+		assert_string_equal(b->plan.steps[k].key, keys[i]);
+		k++;
+	}
+	assert_string_equal(b->plan.steps[b->plan.n - 1].name, "initramfs");
+	/* The headers still come from the pinned source. */
+	assert_non_null(find_step(b, "headers"));
+	assert_non_null(find_step(b, "source:linux"));
+	free(keys);
+	free(names);
+}
+
 /* Each step's declared outputs are paths of this build's directories:
  * build/ and out/, or build-NAME/ and out-NAME/ for another target. */
 static void test_declared_outputs(void **state)
@@ -241,6 +281,7 @@ int main(void)
 #define T(test) cmocka_unit_test_setup_teardown(test, buildfx_setup, buildfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_steps_and_deps),
+		T(test_plan_for_given_image),
 		T(test_declared_outputs),
 		T(test_layout),
 		T(test_kernel_make_per_arch),

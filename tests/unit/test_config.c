@@ -131,6 +131,7 @@ static char *default_describe(void)
 			 "version = %s\n"
 			 "fragment =\n"
 			 "cmdline =\n"
+			 "image =\n"
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
@@ -163,6 +164,7 @@ static void check_defaults(const struct config *c)
 	assert_null(c->kernel_fragment);
 	assert_null(c->busybox_fragment);
 	assert_string_equal(c->cmdline, "");
+	assert_null(c->kernel_image);
 	assert_string_equal(c->compression, "gzip");
 	assert_null(c->overlay);
 	assert_int_equal(c->memory_mb, 128);
@@ -239,6 +241,7 @@ static void test_good_file(void **state)
 	put_file("sys/frags/kernel.config", "CONFIG_PRINTK=y\n");
 	put_file("abs/bb.config", "CONFIG_STATIC=y\n");
 	put_dir("sys/overlay/etc");
+	put_file("sys/boot/vmlinuz-6.1.0-9-amd64", "a kernel image\n");
 	char *bb = path_join(realtmp, "abs/bb.config");
 	char *text = xasprintf(
 		"; mkdistro.conf for a test\n"
@@ -251,6 +254,7 @@ static void test_good_file(void **state)
 		"version = %s\n"
 		"fragment = frags/kernel.config ; inline comment\n"
 		"cmdline = quiet loglevel=3 init=/init\n"
+		"image = boot/vmlinuz-6.1.0-9-amd64\n"
 		"[busybox]\n"
 		"fragment = %s\n"
 		"[initramfs]\n"
@@ -284,6 +288,9 @@ static void test_good_file(void **state)
 	assert_string_equal(c.kernel_fragment, frag);
 	assert_string_equal(c.busybox_fragment, bb);
 	assert_string_equal(c.cmdline, "quiet loglevel=3 init=/init");
+	char *image = path_join(realtmp, "sys/boot/vmlinuz-6.1.0-9-amd64");
+	assert_string_equal(c.kernel_image, image);
+	free(image);
 	assert_string_equal(c.compression, "xz");
 	assert_string_equal(c.overlay, ov);
 	assert_int_equal(c.memory_mb, 1024);
@@ -567,7 +574,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 15);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */

@@ -483,6 +483,41 @@ static void test_kernel_options_context(void **state)
 	lint_report_free(&r);
 }
 
+/* A kernel image the user gave: its missing options and its missing
+ * configuration are told about that image, not the [linux] fragment. */
+static void test_given_kernel(void **state)
+{
+	struct fixture *f = *state;
+	char *img = make_image(f->dir, "given", 0, "gzip");
+	struct lint_target t = {
+		.arch = arch_find("x86_64"), .initrd = img, .compression = "gzip",
+		.cmdline = "console=ttyS0", .kernel_image = "/boot/vmlinuz-6.1.0-9-amd64",
+	};
+	struct lint_report r = {0};
+	char *kc = kconfig_without("CONFIG_RD_GZIP");
+	lint_text(&t, kc, &r);
+	expect_only(&r, LINT_K_DECOMPRESS, "CONFIG_RD_GZIP", "compressed with what it unpacks");
+	assert_string_equal(r.v[0].fix,
+			    "boot a kernel built with CONFIG_RD_GZIP=y instead of "
+			    "'/boot/vmlinuz-6.1.0-9-amd64'");
+	lint_report_free(&r);
+
+	/* No configuration found: a warning (it boots anyway) that says where
+	 * it was looked for and how to give one. */
+	lint_text(&t, NULL, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.errors, 0);
+	assert_string_equal(r.v[0].subject, "kernel configuration");
+	assert_string_equal(r.v[0].problem,
+			    "could not check the kernel's configuration: none was given, none lies "
+			    "beside '/boot/vmlinuz-6.1.0-9-amd64' (config-RELEASE, .config) and none "
+			    "is embedded in it (CONFIG_IKCONFIG)");
+	assert_non_null(strstr(r.v[0].fix, "--kernel-config FILE"));
+	lint_report_free(&r);
+	free(kc);
+	free(img);
+}
+
 /* An architecture whose hard-float programs need a kernel option
  * (riscv64's FPU, arm's VFP): missing, it is named; there, all is well. */
 static void test_kernel_fpu(void **state)
@@ -586,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_fpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_given_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_options_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_archive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print, setup, teardown),

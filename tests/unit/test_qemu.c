@@ -47,7 +47,7 @@ static void test_argv_driven(void **state)
 	struct boot b = test_boot();
 	char **argv = qemu_argv(&b, 0);
 	char *s = join_argv(argv);
-	assert_string_equal(s, "qemu-system-x86_64|-M|microvm|-m|128|-no-reboot|-nodefaults|"
+	assert_string_equal(s, "qemu-system-x86_64|-M|microvm,acpi=off|-m|128|-no-reboot|-nodefaults|"
 			       "-no-user-config|-display|none|-serial|stdio|"
 			       "-kernel|/o/vmlinuz|-initrd|/o/initrd.img|"
 			       "-append|console=ttyS0 panic=-1");
@@ -65,7 +65,7 @@ static void test_argv_interactive(void **state)
 	char *s = join_argv(argv);
 	/* The command line is passed as it is: the machine's needs are in
 	 * the architecture's boot arguments, which build_cmdline() adds. */
-	assert_string_equal(s, "qemu-system-x86_64|-M|microvm|-m|64|-accel|kvm|-no-reboot|"
+	assert_string_equal(s, "qemu-system-x86_64|-M|microvm,acpi=off|-m|64|-accel|kvm|-no-reboot|"
 			       "-nodefaults|-no-user-config|-display|none|"
 			       "-chardev|stdio,id=con0,mux=on,signal=off|-serial|chardev:con0|"
 			       "-mon|chardev=con0,mode=readline|"
@@ -122,7 +122,7 @@ static void test_script(void **state)
 		"accel=${MKDISTRO_ACCEL:-tcg}\n"
 		"echo 'Exit QEMU: Ctrl-A then X' >&2\n"
 		"exec qemu-system-x86_64 \\\n"
-		"\t-M microvm \\\n"
+		"\t-M microvm,acpi=off \\\n"
 		"\t-m 128 \\\n"
 		"\t-accel \"$accel\" \\\n"
 		"\t-no-reboot \\\n"
@@ -141,6 +141,17 @@ static void test_script(void **state)
 	b.accel = "kvm";
 	s = qemu_script(&b);
 	assert_non_null(strstr(s, "accel=${MKDISTRO_ACCEL:-kvm}\n"));
+	free(s);
+
+	/* A note says which kernel it boots; each of its lines a comment,
+	 * also one that a path with a newline starts, so none is run. */
+	b.script_note = "vmlinuz: a copy of /k/vm\nrm -rf x\n(x86 bzImage)";
+	s = qemu_script(&b);
+	assert_non_null(strstr(s, "accelerator.\n"
+				  "# vmlinuz: a copy of /k/vm\n"
+				  "# rm -rf x\n"
+				  "# (x86 bzImage)\n"
+				  "dir=$(dirname \"$0\")\n"));
 	free(s);
 }
 
