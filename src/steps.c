@@ -673,14 +673,17 @@ static void explain(const char *old, const char *now)
 	char *copy = xstrdup(now);
 	char *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(line, ' ');
+		/* "LABEL VALUE": a label may hold spaces, a value never. */
+		char *sp = strrchr(line, ' ');
 		if (!sp)
 			continue;
 		size_t ll = (size_t)(sp - line);
 		/* Find the same label in the old text. */
 		const char *o = old, *found = NULL;
 		while (o && *o) {
-			if (!strncmp(o, line, ll) && o[ll] == ' ') {
+			size_t ol = strcspn(o, "\n");
+			if (ol > ll && !strncmp(o, line, ll) && o[ll] == ' ' &&
+			    !memchr(o + ll + 1, ' ', ol - ll - 1)) {
 				found = o;
 				break;
 			}

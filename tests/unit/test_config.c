@@ -131,6 +131,8 @@ static char *default_describe(void)
 			 "version = %s\n"
 			 "fragment =\n"
 			 "cmdline =\n"
+			 "source =\n"
+			 "config = tinyconfig\n"
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
@@ -169,6 +171,8 @@ static void check_defaults(const struct config *c)
 	assert_int_equal(c->ccache, 0);
 	assert_string_equal(c->init, "busybox");
 	assert_null(c->entries);
+	assert_null(c->linux_source);
+	assert_string_equal(c->linux_config, "tinyconfig");
 }
 
 static void test_builtin_default(void **state)
@@ -567,7 +571,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 16);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
