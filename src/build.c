@@ -1030,6 +1030,15 @@ static int write_manifest(const struct build *b)
 	return rc;
 }
 
+/* Whether PATH is DIR or below it (both absolute). */
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
 /* Read every input file the configuration names before any work starts,
  * so that a bad line stops the build at once with file:line. */
 static int build_validate(const struct build *b)
@@ -1045,6 +1054,12 @@ static int build_validate(const struct build *b)
 		rc = -1;
 	if (b->cfg->linux_source && usertree_check(b->cfg->linux_source, b->arch->kernel_arch) < 0)
 		rc = -1;
+	if (b->cfg->linux_source && path_within(b->workdir, b->cfg->linux_source)) {
+		warn("'%s' is inside your kernel tree '%s': mkdistro writes build/ and out/ where it runs, "
+		     "and never into the tree; run it from another directory", b->workdir,
+		     b->cfg->linux_source);
+		rc = -1;
+	}
 	kconfig_free(&k);
 	kconfig_free(&bb);
 	devlist_free(&list);
