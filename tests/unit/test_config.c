@@ -542,6 +542,44 @@ static void test_comments_and_long_lines(void **state)
 	free(file);
 }
 
+/* [linux] source and config: a tree, and the base configuration. */
+static void test_linux_tree_keys(void **state)
+{
+	struct config c;
+	put_dir("lt/tree");
+	put_file("lt/my.config", "CONFIG_X=y\n");
+	put_file("lt/mkdistro.conf", "[linux]\nsource = tree\nconfig = my.config\n");
+	char *err = load_err(&c, "lt/mkdistro.conf", 0);
+	assert_string_equal(err, "");
+	char *tree = path_join(realtmp, "lt/tree"), *cfgfile = path_join(realtmp, "lt/my.config");
+	assert_string_equal(c.linux_source, tree);
+	assert_string_equal(c.linux_config, cfgfile);
+	assert_reloads(&c, "lt/mkdistro.conf");
+	config_free(&c);
+	free(err);
+
+	put_file("lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
+	err = load_err(&c, "lt/mkdistro.conf", 0);
+	assert_string_equal(c.linux_config, "defconfig");
+	assert_null(c.linux_source);
+	config_free(&c);
+	free(err);
+
+	put_file("lt/mkdistro.conf", "[linux]\nsource = my.config\nconfig = allyesconfig\n");
+	err = load_err(&c, "lt/mkdistro.conf", -1);
+	char *conf = tpath("lt/mkdistro.conf");
+	char *want = xasprintf("mkdistro: %1$s:2: source '%2$s' in [linux] is not a directory\n"
+			       "mkdistro: %1$s:3: config '%3$s/lt/allyesconfig' in [linux]: No such file "
+			       "or directory\n",
+			       conf, cfgfile, realtmp);
+	assert_string_equal(err, want);
+	free(want);
+	free(conf);
+	free(err);
+	free(tree);
+	free(cfgfile);
+}
+
 static void test_memory_values(void **state)
 {
 	static const struct { const char *text; int mb; } cases[] = {
@@ -612,6 +650,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_more_errors, restore),
 		cmocka_unit_test_teardown(test_comments_and_long_lines, restore),
 		cmocka_unit_test_teardown(test_memory_values, restore),
+		cmocka_unit_test_teardown(test_linux_tree_keys, restore),
 		cmocka_unit_test_teardown(test_keys_table, restore),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
