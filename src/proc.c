@@ -246,8 +246,10 @@ static int stream_source(const struct child *c, int which, enum child_stream how
 }
 
 /* The child's side of child_start(), between fork and exec: only
- * async-signal-safe calls (mkdistro may have threads, such as libcurl's
- * resolver). Failures go to the parent through ERRFD. */
+ * async-signal-safe calls, as after any fork. Failures go to the parent
+ * through ERRFD. fork rather than posix_spawn: a parent-death signal, the
+ * terminal's foreground group and a function instead of a program are
+ * beyond what posix_spawn can set up. */
 static _Noreturn void child_side(const struct child *c, pid_t parent, const sigset_t *mask,
 				 const int pipes[3], const int keep[3], int errfd)
 {
@@ -391,22 +393,14 @@ int child_start(struct child *c)
 		if (how[i] != CHILD_PIPE)
 			continue;
 		int p[2];
-		if (pipe2(p, O_CLOEXEC) < 0) {
-			warn("pipe:");
-			close_fds(pipes, 3);
-			close_fds(keep, 3);
-			return -1;
-		}
+		if (pipe2(p, O_CLOEXEC) < 0)
+			goto no_pipe;
 		/* The child reads stdin, writes the others. */
 		pipes[i] = p[i == 0 ? 0 : 1];
 		keep[i] = p[i == 0 ? 1 : 0];
 	}
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		warn("pipe:");
-		close_fds(pipes, 3);
-		close_fds(keep, 3);
-		return -1;
-	}
+	if (pipe2(err, O_CLOEXEC) < 0)
+		goto no_pipe;
 	if (c->foreground && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
 		saved_tio_valid = 1;
 		if (!atexit_done++)
@@ -461,6 +455,12 @@ int child_start(struct child *c)
 	c->out_fd = how[1] == CHILD_PIPE ? keep[1] : c->out_fd;
 	c->err_fd = how[2] == CHILD_PIPE ? keep[2] : c->err_fd;
 	return 0;
+
+no_pipe:
+	warn("pipe:");
+	close_fds(pipes, 3);
+	close_fds(keep, 3);
+	return -1;
 }
 
 int child_finish(struct child *c)

@@ -53,6 +53,16 @@ static void expect_out(struct console *c, const char *want)
 	free(s);
 }
 
+/* Start C on CMD and bring it to the point where the command's output
+ * flows. */
+static void running(struct console *c, const char *cmd)
+{
+	console_init(c, CONSOLE_COMMAND, cmd);
+	feed(c, "x# ", 0, 1);
+	feed(c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
+	assert_int_equal(c->state, CONSOLE_RUN);
+}
+
 /* A whole command run, fed in pieces of every size from 1 byte up. */
 static void test_console_command(void **state)
 {
@@ -103,10 +113,7 @@ static void test_console_command(void **state)
 static void test_console_streams(void **state)
 {
 	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "cat");
-	feed(&c, "x# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
+	running(&c, "cat");
 	feed(&c, "Name? ", 0, 2);
 	expect_out(&c, "Name? ");
 	feed(&c, "abc\r", 0, 2);
@@ -141,10 +148,7 @@ static void test_console_panic(void **state)
 	console_free(&c);
 
 	/* A panic while the command runs also counts. */
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, "# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
+	running(&c, "true");
 	feed(&c, "[ 1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n",
 	     0, 2);
 	assert_int_equal(c.state, CONSOLE_FAILED);
@@ -209,9 +213,7 @@ static void test_console_failures(void **state)
 
 	/* Once the command runs, its output may say anything but a panic. */
 	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, "# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
+	running(&c, "true");
 	feed(&c, "Failed to execute /init (error -2)\nInitramfs unpacking failed: x\n", 0, 1);
 	assert_int_equal(c.state, CONSOLE_RUN);
 	console_free(&c);
@@ -269,6 +271,18 @@ static void test_console_pipe(void **state)
 	console_free(&c);
 }
 
+/* The MAX + 1 bytes at TEXT (room for one more) are refused as a
+ * command, their first MAX are not. */
+static void expect_limit(char *text, size_t max)
+{
+	text[max + 1] = '\0';
+	assert_null(console_command_text(text));
+	text[max] = '\0';
+	char *s = console_command_text(text);
+	assert_non_null(s);
+	free(s);
+}
+
 static void test_command_text(void **state)
 {
 	char *s = console_command_text("echo 'a'\n");
@@ -292,23 +306,13 @@ static void test_command_text(void **state)
 
 	char *line = xmalloc(CONSOLE_CMD_LINE_MAX + 2);
 	memset(line, 'x', CONSOLE_CMD_LINE_MAX + 1);
-	line[CONSOLE_CMD_LINE_MAX + 1] = '\0';
-	assert_null(console_command_text(line));
-	line[CONSOLE_CMD_LINE_MAX] = '\0';
-	s = console_command_text(line);
-	assert_non_null(s);
-	free(s);
+	expect_limit(line, CONSOLE_CMD_LINE_MAX);
 	free(line);
 
 	char *big = xmalloc(CONSOLE_CMD_MAX + 2);
 	for (size_t i = 0; i <= CONSOLE_CMD_MAX; i++)
 		big[i] = i % 80 == 79 ? '\n' : 'y';
-	big[CONSOLE_CMD_MAX + 1] = '\0';
-	assert_null(console_command_text(big));
-	big[CONSOLE_CMD_MAX] = '\0';
-	s = console_command_text(big);
-	assert_non_null(s);
-	free(s);
+	expect_limit(big, CONSOLE_CMD_MAX);
 	free(big);
 
 	struct console c;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -469,38 +471,133 @@ static void test_child_function(void **state)
 	free(text);
 }
 
+/* Fork a process standing in for mkdistro: it starts "sleep 30" as a child
+ * with PDEATHSIG, tells its pid, then, with HANDLERS, installs mkdistro's
+ * signal handlers and raises SIGTERM, or else waits to be killed. Returns
+ * the sleep's pid (-1 if none) and the stand-in's in *MID. */
+static pid_t stand_in(int handlers, int pdeathsig, pid_t *mid)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	*mid = fork();
+	assert_true(*mid >= 0);
+	if (*mid == 0) {
+		close(p[0]);
+		proc_forget_all();
+		if (handlers)
+			proc_install_signal_handlers();
+		char *argv[] = { "sleep", "30", NULL };
+		struct child c = { .argv = argv, .pdeathsig = pdeathsig };
+		pid_t pid = child_start(&c) == 0 ? c.pid : -1;
+		if (write(p[1], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+			_exit(2);
+		close(p[1]);
+		if (handlers)
+			raise(SIGTERM);
+		else
+			pause();
+		_exit(1);
+	}
+	close(p[1]);
+	pid_t pid = -1;
+	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
 /* A child with pdeathsig ends when the process that started it dies,
  * even of SIGKILL, though nothing kills its group. */
 static void test_child_pdeathsig(void **state)
 {
+	pid_t mid;
+	pid_t pid = stand_in(0, SIGKILL, &mid);
+	kill(mid, SIGKILL);
+	waitpid(mid, NULL, 0);
+	assert_true(pid > 0);
+	int dead = wait_gone(pid, 3);
+	if (!dead)
+		kill(pid, SIGKILL);
+	assert_true(dead);
+}
+
+/* A foreground child on a terminal: it gets the keyboard's Ctrl-C and
+ * mkdistro (here a stand-in on a pseudo terminal, with mkdistro's signal
+ * handlers) does not; afterwards the terminal is the stand-in's again,
+ * with its settings back. */
+static void test_child_foreground(void **state)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	char *name = xstrdup(ptsname(master));
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	fflush(NULL);
 	pid_t mid = fork();
 	assert_true(mid >= 0);
 	if (mid == 0) {
+		/* The pseudo terminal becomes the controlling terminal of a
+		 * session of its own. */
 		close(p[0]);
-		proc_forget_all();
-		char *argv[] = { "sleep", "30", NULL };
-		struct child c = { .argv = argv, .pdeathsig = SIGKILL };
-		pid_t pid = child_start(&c) == 0 ? c.pid : -1;
-		if (write(p[1], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		setsid();
+		int tty = open(name, O_RDWR);
+		if (tty < 0)
 			_exit(2);
-		pause();
+		dup2(tty, 0);
+		dup2(tty, 1);
+		dup2(tty, 2);
+		close(tty);
+		proc_forget_all();
+		proc_install_signal_handlers();
+		char *argv[] = { "sh", "-c", "stty -echo; echo ready; exec sleep 30", NULL };
+		struct child c = { .argv = argv, .in = CHILD_INHERIT, .foreground = 1 };
+		int res[3] = { -1, 0, 0 };
+		if (child_start(&c) == 0)
+			res[0] = child_finish(&c);
+		struct termios tio;
+		res[1] = tcgetpgrp(0) == getpgrp();
+		res[2] = tcgetattr(0, &tio) == 0 && (tio.c_lflag & ECHO);
+		if (write(p[1], res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(3);
 		_exit(0);
 	}
 	close(p[1]);
-	pid_t pid = -1;
-	ssize_t n = read(p[0], &pid, sizeof(pid));
+	/* Ctrl-C once the child has changed the terminal and says so. */
+	struct buf seen = { 0 };
+	double end = now_seconds() + 10;
+	while (!(seen.s && strstr(seen.s, "ready")) && now_seconds() < end) {
+		struct pollfd pfd = { .fd = master, .events = POLLIN };
+		char chunk[256];
+		if (poll(&pfd, 1, 100) > 0) {
+			ssize_t n = read(master, chunk, sizeof(chunk));
+			if (n <= 0)
+				break;
+			buf_add(&seen, chunk, (size_t)n);
+		}
+	}
+	int ready = seen.s && strstr(seen.s, "ready");
+	assert_int_equal(write(master, "\003", 1), 1);
+	int res[3] = { 0, 0, 0 };
+	ssize_t n = read(p[0], res, sizeof(res));
 	close(p[0]);
-	kill(mid, SIGKILL);
-	waitpid(mid, NULL, 0);
-	assert_int_equal(n, (ssize_t)sizeof(pid));
-	assert_true(pid > 0);
-	int dead = wait_gone(pid, 3);
-	if (!dead)
-		kill(pid, SIGKILL);
-	assert_true(dead);
+	if (n != (ssize_t)sizeof(res))
+		kill(mid, SIGKILL);
+	int st;
+	assert_int_equal(waitpid(mid, &st, 0), mid);
+	close(master);
+	buf_free(&seen);
+	free(name);
+	assert_true(ready);
+	assert_int_equal(n, (ssize_t)sizeof(res));
+	/* The stand-in was not interrupted: it reported and exited 0. */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(res[0], 128 + SIGINT);
+	assert_int_equal(res[1], 1);
+	assert_int_equal(res[2], 1);
 }
 
 /* A foreground child needs mkdistro in the terminal's foreground: it is
@@ -656,31 +753,10 @@ static void test_kill_all(void **state)
 /* An interrupted mkdistro kills its children and dies of the signal. */
 static void test_signal_handlers(void **state)
 {
-	int p[2];
-	assert_int_equal(pipe(p), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		proc_forget_all();
-		proc_install_signal_handlers();
-		char *argv[] = { "sleep", "30", NULL };
-		struct child c = { .argv = argv };
-		pid_t child = child_start(&c) == 0 ? c.pid : -1;
-		if (write(p[1], &child, sizeof(child)) != (ssize_t)sizeof(child))
-			_exit(2);
-		close(p[1]);
-		raise(SIGTERM);
-		_exit(1);
-	}
-	close(p[1]);
-	pid_t child = -1;
-	ssize_t n = read(p[0], &child, sizeof(child));
-	close(p[0]);
+	pid_t pid;
+	pid_t child = stand_in(1, 0, &pid);
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_int_equal(n, (ssize_t)sizeof(child));
 	assert_true(child > 0);
 	int dead = wait_gone(child, 3);
 	if (!dead)
@@ -709,6 +785,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_child_streams, setup, teardown),
 		cmocka_unit_test(test_child_function),
 		cmocka_unit_test(test_child_pdeathsig),
+		cmocka_unit_test(test_child_foreground),
 		cmocka_unit_test(test_child_foreground_refused),
 		cmocka_unit_test_setup_teardown(test_leftovers_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_all, setup, teardown),

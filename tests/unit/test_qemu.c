@@ -326,6 +326,23 @@ static void test_run_stall_and_timeout(void **state)
 	assert_true(secs >= 1 && secs < 4);
 }
 
+/* The accelerator probe's boot: any console output counts, within the
+ * time given. */
+static void test_first_output(void **state)
+{
+	struct fake *f = *state;
+	fake_script(f, "printf 'SeaBIOS'\nexec sleep 30\n");
+	double t0 = now_seconds();
+	assert_int_equal(qemu_first_output(&f->boot, 5), 1);
+	assert_true(now_seconds() - t0 < 3);
+
+	fake_script(f, "exec sleep 30\n");
+	t0 = now_seconds();
+	assert_int_equal(qemu_first_output(&f->boot, 0.5), 0);
+	double secs = now_seconds() - t0;
+	assert_true(secs >= 0.5 && secs < 3);
+}
+
 /* kill -9 of the process driving QEMU leaves no QEMU behind. */
 static void test_kill9_kills_qemu(void **state)
 {
@@ -385,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_qemu_fails, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_stall_and_timeout, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_first_output, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_kills_qemu, fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
