@@ -497,3 +497,69 @@ int copy_tree(const char *from, const char *to)
 	closedir(d);
 	return rc;
 }
+
+char *cache_dir(const char *sub)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	if (xdg && xdg[0] == '/')
+		dir = path_join(xdg, "mkdistro");
+	else if (home && home[0])
+		dir = path_join(home, ".cache/mkdistro");
+	else
+		return NULL;
+	if (!sub)
+		return dir;
+	char *d = path_join(dir, sub);
+	free(dir);
+	return d;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **dir_list(const char *dir, const char *suffix, int hidden, size_t *n)
+{
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t sl = suffix ? strlen(suffix) : 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if (!strcmp(name, ".") || !strcmp(name, "..") || (!hidden && name[0] == '.') ||
+		    (suffix && (len <= sl || strcmp(name + len - sl, suffix))))
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = xstrdup(name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	return v;
+}
+
+void dir_list_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *str_printable(const char *s, size_t n, size_t max)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n && b.len < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\r')
+			continue;
+		buf_addch(&b, (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch);
+	}
+	return buf_steal(&b);
+}
