@@ -107,33 +107,6 @@ void guest_suite_free(struct guest_suite *s)
 
 /* ---- the image ----------------------------------------------------- */
 
-static int copy_fd(int in, int out, const char *from, const char *to, size_t *total)
-{
-	char chunk[64 * 1024];
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("read '%s':", from);
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				warn("write '%s':", to);
-				return -1;
-			}
-			off += w;
-		}
-		*total += (size_t)n;
-	}
-}
-
 int guest_initrd(const char *initrd, const struct guest_suite *s, int script_timeout,
 		 const char *out)
 {

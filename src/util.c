@@ -357,10 +357,31 @@ int rm_rf(const char *path)
 	return rm_rf_at(AT_FDCWD, path, path);
 }
 
+int copy_fd(int in, int out, const char *from, const char *to, size_t *total)
+{
+	char chunk[64 * 1024];
+	for (;;) {
+		ssize_t n = read(in, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("read '%s':", from);
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (write_all(out, chunk, (size_t)n) < 0) {
+			warn("write '%s':", to);
+			return -1;
+		}
+		if (total)
+			*total += (size_t)n;
+	}
+}
+
 int copy_file(const char *from, const char *to)
 {
 	struct stat st;
-	char chunk[1 << 15];
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0) {
 		warn("copy '%s':", from);
@@ -376,24 +397,7 @@ int copy_file(const char *from, const char *to)
 		free(tmp);
 		return -1;
 	}
-	int rc = 0;
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("read '%s':", from);
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (write_all(out, chunk, (size_t)n) < 0) {
-			warn("copy to '%s':", to);
-			rc = -1;
-			break;
-		}
-	}
+	int rc = copy_fd(in, out, from, to, NULL);
 	close(in);
 	if (rc == 0 && fchmod(out, st.st_mode & 07777) < 0) {
 		warn("chmod '%s':", to);

@@ -69,6 +69,11 @@ int path_exists(const char *path);
 /* 1 if PATH is an executable regular file found in $PATH (or a path). */
 int have_program(const char *name);
 
+/* Copy what is left of IN to OUT (EINTR and short writes handled),
+ * adding the bytes copied to *TOTAL when TOTAL is not NULL. FROM and TO
+ * name the two in messages. Returns 0, or -1 after warn(). */
+int copy_fd(int in, int out, const char *from, const char *to, size_t *total);
+
 /* A copy of N bytes of text from outside (a console, a tool's output) that
  * is safe to print on one line (new memory): no CR, other control
  * characters but tab as '?', at most MAX bytes. What must be shown exactly
