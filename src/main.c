@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ struct opts {
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
+	const char *linux_tree;       /* --linux DIR, or NULL: the configuration's */
 	const char *kernel;           /* --kernel FILE, or NULL: [linux] image */
 	const char *kernel_config;    /* --kernel-config FILE, or NULL */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
@@ -111,6 +113,8 @@ static const char common_help[] =
 	"  -j, --jobs N      parallel compile jobs (default: number of CPUs)\n"
 	"      --arch NAME   target architecture (default: [system] arch, else x86_64;\n"
 	"                    mkdistro arches lists them)\n"
+	"      --linux DIR   build the kernel from your source tree DIR, out of tree,\n"
+	"                    never writing into it (default: [linux] source)\n"
 	"      --offline     use only the source cache, never download\n"
 	"  -v, --verbose     more output: the steps' logs as they grow (repeat\n"
 	"                    for the commands run)\n"
@@ -148,7 +152,7 @@ static int cmd_status(struct opts *o, struct config *cfg)
 {
 	struct build b;
 	prepare(&b, o, cfg);
-	int stale = plan_status(&b.plan);
+	int stale = build_status(&b);
 	build_free(&b);
 	return stale ? 1 : 0;
 }
@@ -581,16 +585,20 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_KERNEL,
-       OPT_KERNEL_CONFIG };
-
 /* Take the kernel image of --kernel or [linux] image into CFG and check it
- * against the target before anything is built or booted. Returns 0, or 2
- * (the exit status) after warn(). */
+ * against the target before anything is built or booted; the user's tree
+ * (--linux, [linux] source) and an image exclude each other. Returns 0, or
+ * 2 (the exit status) after warn(). */
 static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct config *cfg)
 {
-	/* --kernel wins over [linux] image; the other commands do not use it. */
-	if (o->kernel || !(cmd->flags & CMD_KERNEL)) {
+	if (o->kernel && o->linux_tree) {
+		warn("--kernel and --linux are two kernels: give an image to boot or a tree to "
+		     "build");
+		return 2;
+	}
+	/* --kernel wins over [linux] image, --linux too; the other commands
+	 * do not use it. */
+	if (o->kernel || o->linux_tree || !(cmd->flags & CMD_KERNEL)) {
 		free(cfg->kernel_image);
 		cfg->kernel_image = NULL;
 		char cwd[PATH_MAX];
@@ -600,6 +608,16 @@ static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct
 		}
 		if (o->kernel)
 			cfg->kernel_image = o->kernel[0] == '/' ? xstrdup(o->kernel) : path_join(cwd, o->kernel);
+	}
+	if (cfg->kernel_image && cfg->linux_source) {
+		if (!o->kernel) {
+			warn("%s: [linux] source and image are two kernels: keep one, or choose with "
+			     "--linux or --kernel", cfg->path);
+			return 2;
+		}
+		/* The image is booted: no tree is built. */
+		free(cfg->linux_source);
+		cfg->linux_source = NULL;
 	}
 	if (o->kernel_config && !cfg->kernel_image) {
 		warn("--kernel-config '%s': it is the configuration of a kernel image given with "
@@ -621,6 +639,31 @@ static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct
 	return 0;
 }
 
+/* --linux DIR over [linux] source: DIR as an absolute directory. 0, or
+ * -1 after warn(). */
+static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char *dir)
+{
+	if (cmd->flags & CMD_NO_CONFIG) {
+		warn("%s: --linux belongs to the commands that build or boot", cmd->name);
+		return -1;
+	}
+	struct stat st;
+	char *abs = realpath(dir, NULL);
+	if (!abs || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (abs)
+			errno = ENOTDIR;
+		warn("--linux '%s': give your kernel source tree's directory:", dir);
+		free(abs);
+		return -1;
+	}
+	free(cfg->linux_source);
+	cfg->linux_source = abs;
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
+       OPT_KERNEL_CONFIG };
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -635,6 +678,7 @@ int main(int argc, char **argv)
 		{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "linux", required_argument, NULL, OPT_LINUX },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "kernel-config", required_argument, NULL, OPT_KERNEL_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
@@ -699,6 +743,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
 		case OPT_ARCH: o.arch = optarg; break;
+		case OPT_LINUX: o.linux_tree = optarg; break;
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_KERNEL_CONFIG: o.kernel_config = optarg; break;
 		case 'h': help = 1; break;
@@ -765,6 +810,10 @@ int main(int argc, char **argv)
 	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
+	if (o.linux_tree && set_linux_tree(&cfg, cmd, o.linux_tree) < 0) {
+		config_free(&cfg);
+		return 2;
+	}
 	/* --arch wins over [system] arch. */
 	if (o.arch && cfg.arch && arch_find(o.arch)) {
 		free(cfg.arch);

@@ -47,18 +47,11 @@ char *manifest_text(const struct manifest *mf)
 			line += len + (line[len] == '\n');
 		}
 	}
+	if (mf->kernel)
+		buf_printf(&m, "[kernel]\n%s", mf->kernel);
 	const char *cc = toolchain_gcc_version(mf->compiler);
 	if (cc)
 		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc, "\n"), cc);
-	if (mf->kernel_image) {
-		char hex[SHA256_HEX_LEN + 1];
-		off_t size = 0;
-		if (sha256_file(mf->kernel_image, hex, &size) < 0)
-			snprintf(hex, sizeof(hex), "unknown");
-		buf_printf(&m, "[kernel]\nimage sha256=%s size=%lld path=%s\nversion %s\n", hex,
-			   (long long)size, mf->kernel_image,
-			   mf->kernel_version ? mf->kernel_version : "unknown");
-	}
 	buf_addstr(&m, "[outputs]\n");
 	const char *outs[] = { "vmlinuz", "initrd.img", "run-qemu.sh" };
 	for (size_t i = 0; i < 3; i++) {

@@ -1,9 +1,7 @@
 /* manifest: out/manifest.txt, what went into a build's outputs and what
  * came out, so that a build can be audited and compared with another:
  * each source (version, sha256, where it came from), each step's labelled
- * inputs, the compiler, the kernel image booted when the user gave one
- * (its path, sha256 and version string), and the sha256 and size of each
- * output. */
+ * inputs, the compiler, and the sha256 and size of each output. */
 #ifndef MKDISTRO_MANIFEST_H
 #define MKDISTRO_MANIFEST_H
 
@@ -20,8 +18,8 @@ struct manifest {
 	const struct plan *plan; /* steps with their inputs (plan_keys done) */
 	const char *compiler;    /* the target's gcc: "aarch64-linux-gnu-gcc" */
 	const char *outdir;      /* the outputs: vmlinuz, initrd.img, run-qemu.sh */
-	const char *kernel_image;   /* the kernel image the user gave, or NULL */
-	const char *kernel_version; /* the version string in it (kimage.h), or NULL */
+	const char *kernel;      /* lines of a [kernel] section ("tree DIR\n..."), or
+				  * NULL for the catalog's kernel */
 };
 
 /* The manifest's text (new memory). A source file missing from the cache

@@ -89,22 +89,6 @@ static void test_text(void **state)
 	char *written = read_file("out/manifest.txt", NULL);
 	assert_string_equal(written, text);
 	free(written);
-
-	/* A kernel image the user gave: its path, sha256 and version string,
-	 * before the outputs. */
-	assert_int_equal(write_file_atomic("given-vmlinuz", "abc", 3, 0644), 0);
-	m.kernel_image = "given-vmlinuz";
-	m.kernel_version = "6.1.0-9-amd64 (someone@somewhere) #1 SMP Debian 6.1.99-1";
-	capture_start(&c, 2);
-	char *with = manifest_text(&m);
-	free(capture_end(&c));
-	assert_non_null(strstr(with, "fakegcc (Test) 1.2.3\n"
-				     "[kernel]\n"
-				     "image sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad "
-				     "size=3 path=given-vmlinuz\n"
-				     "version 6.1.0-9-amd64 (someone@somewhere) #1 SMP Debian 6.1.99-1\n"
-				     "[outputs]\n"));
-	free(with);
 	free(text);
 	free(cc);
 }
