@@ -5,76 +5,154 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "util.h"
 
-/* Catch what is written to FD (stdout or stderr) in a pipe. */
+/* Catch what is written to FD (stdout or stderr) in a file in memory,
+ * not a pipe: forked children write to it too, and neither they nor the
+ * test may block on a full pipe or wait for a reader. */
 struct capture {
-	int fd, saved, rd;
+	int fd;    /* the descriptor caught */
+	int saved; /* what FD was before */
+	int file;  /* the memory file written to meanwhile */
 };
+
+/* The capture under way, for capture_cancel (a failed assertion leaves
+ * the test's frame, and its struct capture, behind). */
+static struct capture capture_running = { -1, -1, -1 };
+
+/* Give FD back to what it was if a capture is still under way: a
+ * teardown calls it, so that the message of an assertion that failed
+ * while FD was caught is seen. Nothing when there is none. */
+static inline void capture_cancel(void)
+{
+	struct capture *c = &capture_running;
+	if (c->fd < 0)
+		return;
+	fflush(NULL);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	close(c->file);
+	*c = (struct capture){ -1, -1, -1 };
+}
 
 static inline void capture_start(struct capture *c, int fd)
 {
-	int p[2];
+	capture_cancel();
 	fflush(NULL);
-	assert_int_equal(pipe(p), 0);
 	c->fd = fd;
-	c->saved = dup(fd);
+	c->file = memfd_create("capture", MFD_CLOEXEC);
+	assert_true(c->file >= 0);
+	c->saved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	assert_true(c->saved >= 0);
-	assert_true(dup2(p[1], fd) >= 0);
-	close(p[1]);
-	c->rd = p[0];
+	assert_true(dup2(c->file, fd) >= 0);
+	capture_running = *c;
 }
 
-/* Stop capturing and return what was written (new memory). */
+/* Stop capturing and return what was written (new memory). With
+ * TEST_VERBOSE set it is also shown, on FD. */
 static inline char *capture_end(struct capture *c)
 {
 	fflush(NULL);
 	dup2(c->saved, c->fd);
 	close(c->saved);
+	capture_running = (struct capture){ -1, -1, -1 };
 	struct buf b = { 0 };
 	char chunk[4096];
 	ssize_t n;
-	while ((n = read(c->rd, chunk, sizeof(chunk))) > 0)
+	off_t off = 0;
+	while ((n = pread(c->file, chunk, sizeof(chunk), off)) > 0) {
 		buf_add(&b, chunk, (size_t)n);
-	close(c->rd);
-	return buf_steal(&b);
+		off += n;
+	}
+	close(c->file);
+	char *text = buf_steal(&b);
+	if (getenv("TEST_VERBOSE"))
+		dprintf(c->fd, "--- captured:\n%s---\n", text);
+	return text;
 }
 
-/* A fresh directory for one test, entered as the working directory. */
+/* A fresh directory for one test (or a group of them), entered as the
+ * working directory. */
 struct testdir {
-	char *path; /* absolute; removed by testdir_leave */
+	char *path; /* absolute, without symlinks (as getcwd() gives it);
+		     * removed by testdir_leave */
 	int oldcwd; /* the working directory before */
 };
 
-/* Make /tmp/mkdistro-test-NAME-XXXXXX and change into it. */
+/* Make $TMPDIR/mkdistro-test-NAME-XXXXXX (/tmp without TMPDIR) and
+ * change into it. */
 static inline void testdir_enter(struct testdir *t, const char *name)
 {
-	char *tmpl = xasprintf("/tmp/mkdistro-test-%s-XXXXXX", name);
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/mkdistro-test-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
 	assert_non_null(mkdtemp(tmpl));
-	t->path = tmpl;
+	t->path = realpath(tmpl, NULL);
+	assert_non_null(t->path);
+	free(tmpl);
 	t->oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->oldcwd >= 0);
 	assert_int_equal(chdir(t->path), 0);
 }
 
 /* Go back to the working directory of before and remove the directory
- * with everything in it. */
+ * with everything in it. A capture a failed assertion left under way
+ * ends first (capture_cancel). */
 static inline void testdir_leave(struct testdir *t)
 {
+	capture_cancel();
 	assert_int_equal(fchdir(t->oldcwd), 0);
 	close(t->oldcwd);
 	assert_int_equal(rm_rf(t->path), 0);
 	free(t->path);
 	t->path = NULL;
+}
+
+/* T's path joined with the relative path FMT formats (new memory). */
+static inline char *testdir_path(const struct testdir *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline char *testdir_path(const struct testdir *t, const char *fmt, ...)
+{
+	char *rel;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&rel, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0);
+	char *p = path_join(t->path, rel);
+	free(rel);
+	return p;
+}
+
+/* cmocka setup (of a test or of a group): a struct testdir in *STATE,
+ * entered, named after the program (test_NAME makes ...-test-NAME-...). */
+static inline int testdir_setup(void **state)
+{
+	const char *name = program_invocation_short_name;
+	if (!strncmp(name, "test_", 5))
+		name += 5;
+	struct testdir *t = xcalloc(1, sizeof(*t));
+	testdir_enter(t, name);
+	*state = t;
+	return 0;
+}
+
+/* cmocka teardown for testdir_setup: leaves and frees the directory. */
+static inline int testdir_teardown(void **state)
+{
+	testdir_leave(*state);
+	free(*state);
+	return 0;
 }
 
 /* Write TEXT to DIR/REL, making the directories REL names first. */
