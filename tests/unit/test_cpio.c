@@ -29,16 +29,6 @@ struct fx {
 	char *root;	/* the tree to archive */
 };
 
-static void put(const char *path, const char *content, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 static void mkd(const char *path, mode_t mode)
 {
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -72,22 +62,22 @@ static void make_tree(const struct fx *f)
 
 #define P(rel) (snprintf(p, sizeof(p), "%s/%s", r, rel), p)
 	mkd(P("bin"), 0755);
-	put(P("bin/tool"), "#!/bin/sh\necho hi\n", 0755);
-	put(P("bin/suid"), "setuid\n", 04755);
+	write_test_inplace(P("bin/tool"), "#!/bin/sh\necho hi\n", 0755);
+	write_test_inplace(P("bin/suid"), "setuid\n", 04755);
 	mkd(P("etc"), 0755);
-	put(P("etc/motd"), "from the tree\n", 0644);
-	put(P("etc/shadow"), "root:x:0\n", 0600);
-	put(P("etc/empty"), "", 0644);
-	put(P("etc/group-writable"), "gw\n", 0664);
+	write_test_inplace(P("etc/motd"), "from the tree\n", 0644);
+	write_test_inplace(P("etc/shadow"), "root:x:0\n", 0600);
+	write_test_inplace(P("etc/empty"), "", 0644);
+	write_test_inplace(P("etc/group-writable"), "gw\n", 0664);
 	assert_int_equal(symlink("/etc/motd", P("etc/link")), 0);
 	mkd(P("a"), 0755);
 	mkd(P("a/b"), 0750);
 	mkd(P("a/b/c"), 0775);
-	put(P("a/b/c/deep.txt"), "deep\n", 0644);
+	write_test_inplace(P("a/b/c/deep.txt"), "deep\n", 0644);
 	assert_int_equal(symlink("bin", P("lib")), 0);
 	mkd(P("x"), 0755);
 	mkd(P("y"), 0755);
-	put(P("x/h1"), "shared\n", 0644);
+	write_test_inplace(P("x/h1"), "shared\n", 0644);
 	char other[PATH_MAX];
 	snprintf(other, sizeof(other), "%s/y/h2", r);
 	assert_int_equal(link(P("x/h1"), other), 0);
@@ -108,7 +98,7 @@ static const char *const expected_names[] = {
 static int write_standard(const struct fx *f, const char *out)
 {
 	char *src = testdir_path(&f->dir, "fromsrc");
-	put(src, "outside the tree\n", 0640);
+	write_test_inplace(src, "outside the tree\n", 0640);
 	const struct cpio_entry extra[] = {
 		{ .path = "/dev/console", .mode = S_IFCHR | 0600, .major = 5, .minor = 1 },
 		{ .path = "dev", .mode = S_IFDIR | 0755 },
@@ -670,7 +660,7 @@ static void test_tree_errors(void **state)
 	char *p = path_join(f->root, "d");
 	char *q = path_join(f->root, "d/file");
 	mkd(p, 0755);
-	put(q, "x", 0644);
+	write_test_inplace(q, "x", 0644);
 
 	const struct cpio_entry twice[] = {
 		{ .path = "e", .mode = S_IFDIR | 0755 },
@@ -720,11 +710,11 @@ static void test_hardlink_leaving_tree(void **state)
 	struct fx *f = *state;
 	char *in = path_join(f->root, "single");
 	char *outside = testdir_path(&f->dir, "outside-link");
-	put(in, "one name inside\n", 0644);
+	write_test_inplace(in, "one name inside\n", 0644);
 	assert_int_equal(link(in, outside), 0);
 	/* A pair whose second name is replaced by an extra stops being a pair. */
 	char *h1 = path_join(f->root, "h1"), *h2 = path_join(f->root, "h2");
-	put(h1, "pair\n", 0644);
+	write_test_inplace(h1, "pair\n", 0644);
 	assert_int_equal(link(h1, h2), 0);
 	const struct cpio_entry extra[] = {
 		{ .path = "h2", .mode = S_IFLNK | 0777, .target = "h1" },

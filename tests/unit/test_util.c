@@ -39,16 +39,6 @@ struct fx {
 	struct testdir dir; /* holding everything; the working directory */
 };
 
-static void put(const char *path, const char *content, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
 static void assert_file(const char *path, const char *content)
 {
 	size_t len;
@@ -296,7 +286,7 @@ static void test_write_file_atomic_fails_cleanly(void **state)
 	char *d = testdir_path(&f->dir, "busy");
 	char *inner = testdir_path(&f->dir, "busy/inner");
 	assert_int_equal(mkdir(d, 0755), 0);
-	put(inner, "keep", 0644);
+	write_test_inplace(inner, "keep", 0644);
 	capture_start(&c, 2);
 	rc = write_file_atomic(d, "x", 1, 0644);
 	err = capture_end(&c);
@@ -331,7 +321,7 @@ static void test_read_file(void **state)
 	free(data);
 
 	/* LEN may be NULL. */
-	put(p, "", 0644);
+	write_test_inplace(p, "", 0644);
 	got = read_file(p, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, "");
@@ -385,7 +375,7 @@ static void test_mkdir_p(void **state)
 	/* A file in the way, as a parent and as the leaf. */
 	char *file = testdir_path(&f->dir, "a/file");
 	char *under = testdir_path(&f->dir, "a/file/sub");
-	put(file, "x", 0644);
+	write_test_inplace(file, "x", 0644);
 	struct capture c;
 	capture_start(&c, 2);
 	int rc1 = mkdir_p(under, 0755);
@@ -427,13 +417,13 @@ static void test_rm_rf_symlinks(void **state)
 	char *p;
 
 	assert_int_equal(mkdir(outside, 0755), 0);
-	put(ofile, "keep me", 0644);
+	write_test_inplace(ofile, "keep me", 0644);
 	assert_int_equal(mkdir_p(tree, 0755), 0);
 	p = testdir_path(&f->dir, "tree/a/b/c");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
 	p = testdir_path(&f->dir, "tree/a/b/c/file");
-	put(p, "x", 0644);
+	write_test_inplace(p, "x", 0644);
 	free(p);
 	p = testdir_path(&f->dir, "tree/a/dirlink");
 	assert_int_equal(symlink(outside, p), 0);
@@ -477,10 +467,10 @@ static void make_locked_tree(const struct fx *f, uid_t uid)
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
 	p = testdir_path(&f->dir, "u/tree/locked/deeper/file");
-	put(p, "x", 0644);
+	write_test_inplace(p, "x", 0644);
 	free(p);
 	p = testdir_path(&f->dir, "u/tree/locked/file2");
-	put(p, "y", 0600);
+	write_test_inplace(p, "y", 0600);
 	free(p);
 	if (uid == 0 || geteuid() == 0) {
 		char *cmd = xasprintf("chown -R %d:%d '%s/u'", (int)uid, (int)uid, f->dir.path);
@@ -538,7 +528,7 @@ static void test_rm_rf_failure(void **state)
 	char *file = testdir_path(&f->dir, "ro/inner/file");
 
 	assert_int_equal(mkdir_p(inner, 0755), 0);
-	put(file, "x", 0644);
+	write_test_inplace(file, "x", 0644);
 	fflush(NULL);
 	/* As root nothing is locked: drop to nobody, who does not own ro/. */
 	if (geteuid() == 0)
@@ -590,7 +580,7 @@ static void test_copy_file(void **state)
 	assert_int_equal(mode_of(b) & 07777, 0751);
 
 	/* Over an existing file, with a different mode. */
-	put(c, "small", 0600);
+	write_test_inplace(c, "small", 0600);
 	assert_int_equal(copy_file(c, b), 0);
 	assert_file(b, "small");
 	assert_int_equal(mode_of(b) & 07777, 0600);
@@ -726,51 +716,51 @@ static void test_copy_tree(void **state)
 	MK("src/sub/deeper");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	MK("src/bin/tool");
-	put(p, "#!/bin/sh\n", 0755);
+	write_test_inplace(p, "#!/bin/sh\n", 0755);
 	MK("src/plain");
-	put(p, "plain", 0640);
+	write_test_inplace(p, "plain", 0640);
 	MK("src/sub/deeper/file");
-	put(p, "deep", 0644);
+	write_test_inplace(p, "deep", 0644);
 	MK("src/link");
 	assert_int_equal(symlink("plain", p), 0);
 	MK("src/dangling");
 	assert_int_equal(symlink("../nowhere", p), 0);
 	MK("src/wasdir");
-	put(p, "now a file", 0644);
+	write_test_inplace(p, "now a file", 0644);
 	MK("src/wasfile");
 	assert_int_equal(mkdir(p, 0700), 0);
 	MK("src/wasfile/x");
-	put(p, "x", 0644);
+	write_test_inplace(p, "x", 0644);
 	MK("src/waslink");
 	assert_int_equal(mkdir(p, 0755), 0);
 	MK("src/waslink/y");
-	put(p, "y", 0644);
+	write_test_inplace(p, "y", 0644);
 	MK("src/overfile");
 	assert_int_equal(symlink("plain", p), 0);
 	MK("src/throughlink");
-	put(p, "new content", 0644);
+	write_test_inplace(p, "new content", 0644);
 
 	/* The destination, with entries of the other type in the way. */
 	MK("outside");
 	assert_int_equal(mkdir(p, 0755), 0);
 	MK("outside/victim");
-	put(p, "untouched", 0644);
+	write_test_inplace(p, "untouched", 0644);
 	MK("dst/wasdir/inner");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	MK("dst/wasfile");
-	put(p, "old file", 0644);
+	write_test_inplace(p, "old file", 0644);
 	MK("dst/waslink");
 	char *outside = testdir_path(&f->dir, "outside");
 	assert_int_equal(symlink(outside, p), 0);
 	MK("dst/overfile");
-	put(p, "regular", 0644);
+	write_test_inplace(p, "regular", 0644);
 	MK("dst/throughlink");
 	char *victim = testdir_path(&f->dir, "outside/victim");
 	assert_int_equal(symlink(victim, p), 0);
 	MK("dst/plain");
-	put(p, "old plain", 0666);
+	write_test_inplace(p, "old plain", 0666);
 	MK("dst/extra");
-	put(p, "kept", 0644);
+	write_test_inplace(p, "kept", 0644);
 
 	char *src = testdir_path(&f->dir, "src");
 	char *dst = testdir_path(&f->dir, "dst");
@@ -859,8 +849,8 @@ static void test_have_program(void **state)
 	assert_false(have_program("/nonexistent/sh"));
 
 	assert_int_equal(mkdir(bin, 0755), 0);
-	put(prog, "#!/bin/sh\n", 0755);
-	put(noexec, "#!/bin/sh\n", 0644);
+	write_test_inplace(prog, "#!/bin/sh\n", 0755);
+	write_test_inplace(noexec, "#!/bin/sh\n", 0644);
 	assert_int_equal(mkdir(dirprog, 0755), 0);
 	char *path = xasprintf("/nonexistent:%s", bin);
 	setenv("PATH", path, 1);
@@ -888,7 +878,7 @@ static void test_path_exists(void **state)
 	char *dangling = testdir_path(&f->dir, "dangling");
 	char *missing = testdir_path(&f->dir, "missing");
 
-	put(file, "", 0644);
+	write_test_inplace(file, "", 0644);
 	assert_int_equal(symlink("nowhere", dangling), 0);
 	assert_true(path_exists(file));
 	assert_true(path_exists(dangling));

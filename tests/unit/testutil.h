@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -123,12 +124,10 @@ static inline char *testdir_path(const struct testdir *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline char *testdir_path(const struct testdir *t, const char *fmt, ...)
 {
-	char *rel;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&rel, fmt, ap);
+	char *rel = xvasprintf(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
 	char *p = path_join(t->path, rel);
 	free(rel);
 	return p;
@@ -155,16 +154,37 @@ static inline int testdir_teardown(void **state)
 	return 0;
 }
 
-/* Write TEXT to DIR/REL, making the directories REL names first. */
-static inline void write_test_file(const char *dir, const char *rel, const char *text)
+/* Write TEXT to DIR/REL with MODE, making the directories REL names
+ * first (write_file_atomic: a new file replaces what was there). */
+static inline void write_test_file_mode(const char *dir, const char *rel, const char *text,
+					mode_t mode)
 {
 	char *p = path_join(dir, rel);
 	char *d = xstrdup(p);
 	*strrchr(d, '/') = '\0';
 	assert_int_equal(mkdir_p(d, 0755), 0);
-	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), mode), 0);
 	free(d);
 	free(p);
+}
+
+/* The same with mode 0644. */
+static inline void write_test_file(const char *dir, const char *rel, const char *text)
+{
+	write_test_file_mode(dir, rel, text, 0644);
+}
+
+/* Write TEXT to PATH in place: made, or cut short and rewritten keeping
+ * its inode (a hard link to it stays one), then given exactly MODE
+ * whatever the umask. */
+static inline void write_test_inplace(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	size_t n = strlen(text);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
 }
 
 #endif
