@@ -133,15 +133,19 @@ static inline char *testdir_path(const struct testdir *t, const char *fmt, ...)
 	return p;
 }
 
-/* cmocka setup (of a test or of a group): a struct testdir in *STATE,
- * entered, named after the program (test_NAME makes ...-test-NAME-...). */
-static inline int testdir_setup(void **state)
+/* The program's name without "test_" (test_NAME makes ...-test-NAME-...). */
+static inline const char *testdir_name(void)
 {
 	const char *name = program_invocation_short_name;
-	if (!strncmp(name, "test_", 5))
-		name += 5;
+	return strncmp(name, "test_", 5) ? name : name + 5;
+}
+
+/* cmocka setup of a test: a struct testdir in *STATE, entered, named
+ * after the program. */
+static inline int testdir_setup(void **state)
+{
 	struct testdir *t = xcalloc(1, sizeof(*t));
-	testdir_enter(t, name);
+	testdir_enter(t, testdir_name());
 	*state = t;
 	return 0;
 }
@@ -151,6 +155,24 @@ static inline int testdir_teardown(void **state)
 {
 	testdir_leave(*state);
 	free(*state);
+	return 0;
+}
+
+/* The directory a whole group of tests shares, for helpers that reach
+ * it without a state: testdir_group_setup (a group setup) enters it and
+ * puts it in *STATE too, testdir_group_teardown removes it. */
+static struct testdir testdir_group;
+
+static inline int testdir_group_setup(void **state)
+{
+	testdir_enter(&testdir_group, testdir_name());
+	*state = &testdir_group;
+	return 0;
+}
+
+static inline int testdir_group_teardown(void **state)
+{
+	testdir_leave(&testdir_group);
 	return 0;
 }
 
