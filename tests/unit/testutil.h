@@ -47,6 +47,16 @@ static inline void capture_cancel(void)
 	*c = (struct capture){ -1, -1, -1 };
 }
 
+/* A cmocka teardown that calls capture_cancel, for tests that have no
+ * teardown of their own (testdir_leave calls it too). */
+static inline int capture_teardown(void **state)
+{
+	capture_cancel();
+	return 0;
+}
+
+/* Start catching FD into C; one capture at a time (an earlier one still
+ * under way is cancelled). */
 static inline void capture_start(struct capture *c, int fd)
 {
 	capture_cancel();
