@@ -67,43 +67,6 @@ static void assert_link(const char *path, const char *target)
 	assert_string_equal(buf, target);
 }
 
-/* Names in DIR (without . and ..), sorted, joined by spaces. */
-static char *listing(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	char *names[64];
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		assert_true(n < 64);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	struct buf b = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		buf_printf(&b, "%s%s", i ? " " : "", names[i]);
-		free(names[i]);
-	}
-	return buf_steal(&b);
-}
-
-static void assert_listing(const char *dir, const char *expect)
-{
-	char *l = listing(dir);
-	assert_string_equal(l, expect);
-	free(l);
-}
-
-
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));

@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -217,6 +218,37 @@ static inline void write_test_inplace(const char *path, const char *text, mode_t
 	assert_int_equal(write(fd, text, n), (ssize_t)n);
 	assert_int_equal(fchmod(fd, mode), 0);
 	assert_int_equal(close(fd), 0);
+}
+
+static inline int testutil_by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The names in DIR but . and .., sorted by strcmp, joined by spaces
+ * (new memory). */
+static inline char *dir_listing(const char *dir)
+{
+	struct dirent **de;
+	int n = scandir(dir, &de, NULL, testutil_by_name);
+	if (n < 0)
+		fail_msg("cannot list '%s': %s", dir, strerror(errno));
+	struct buf b = { 0 };
+	for (int i = 0; i < n; i++) {
+		if (strcmp(de[i]->d_name, ".") && strcmp(de[i]->d_name, ".."))
+			buf_printf(&b, "%s%s", b.len ? " " : "", de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	return buf_steal(&b);
+}
+
+/* DIR holds exactly the names EXPECT lists (as dir_listing gives them). */
+static inline void assert_listing(const char *dir, const char *expect)
+{
+	char *l = dir_listing(dir);
+	assert_string_equal(l, expect);
+	free(l);
 }
 
 #endif
