@@ -2,6 +2,9 @@
 #   make            build ./mkdistro
 #   make run        install host packages, build the tool and the system, boot it
 #   make check      every test: unit (with ASan/UBSan), end to end, a real build and boot
+#   make check-slow the slow end-to-end tests: kernels of their own (your tree,
+#                   modules); with MKDISTRO_E2E_WORK=DIR they reuse make
+#                   check's built system there
 #   make bench      timings and sizes of a cold build and a boot
 #   make check-arches  build and boot every architecture, print a table
 #   make fuzz       build the libFuzzer targets (clang) and fuzz each for
@@ -56,7 +59,7 @@ endif
 # The second architecture make check builds and boots (beside x86_64).
 CHECK_ARCH ?= aarch64
 
-.PHONY: all run check check-unit check-fuzz check-arches bench clean setup fuzz fuzz-build fuzz-merge
+.PHONY: all run check check-slow check-unit check-fuzz check-arches bench clean setup fuzz fuzz-build fuzz-merge
 .SECONDARY: $(SANOBJ) $(FUZZOBJ)
 
 all: mkdistro
@@ -134,6 +137,10 @@ check: setup
 	@$(MAKE) --no-print-directory mkdistro $(UNITBIN) $(FUZZBIN)
 	@sh scripts/setup.sh $$(./mkdistro packages --arch $(CHECK_ARCH))
 	@MKDISTRO_CHECK_ARCH=$(CHECK_ARCH) sh tests/run.sh
+
+check-slow: setup
+	@$(MAKE) --no-print-directory mkdistro
+	@sh tests/run.sh slow
 
 # Every architecture: build, boot, guest tests; a table at the end.
 check-arches: setup

@@ -17,6 +17,7 @@
 #include "extract.h"
 #include "fetch.h"
 #include "kconfig.h"
+#include "kdiag.h"
 #include "kdeps.h"
 #include "manifest.h"
 #include "proc.h"
@@ -26,6 +27,7 @@
 #include "srctree.h"
 #include "timeline.h"
 #include "toolchain.h"
+#include "usertree.h"
 
 /* What the seed system asks of tinyconfig: a 64-bit kernel (per arch
  * table) with a TTY, printk, an initramfs, ELF and #! programs, the file
@@ -70,6 +72,8 @@ static const struct part {
 
 char *build_srcdir(const struct build *b, enum build_part part)
 {
+	if (part == BUILD_KERNEL && b->cfg->linux_source)
+		return xstrdup(b->cfg->linux_source);
 	return bpath(b, parts[part].src);
 }
 
@@ -96,19 +100,31 @@ char *build_sysroot(const struct build *b)
 	return bpath(b, "sysroot");
 }
 
-/* The kernel fragment in effect: seed, architecture, decompressor, then
- * the user's fragment (which wins). */
+/* Whether the kernel's base configuration is tinyconfig (the default). */
+static int tinyconfig_base(const struct build *b)
+{
+	return !b->cfg->linux_config || !strcmp(b->cfg->linux_config, "tinyconfig");
+}
+
+/* The kernel fragment in effect: on tinyconfig the seed, architecture and
+ * decompressor, then the user's fragment (which wins). */
 static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 {
 	struct kconfig_set user = {0};
-	char *text = xasprintf("%s%s", seed_kernel_fragment, b->arch->kconfig);
-	int rc = kconfig_parse(text, "built-in kernel fragment", out);
-	free(text);
-	if (rc < 0)
-		return -1;
-	for (size_t i = 0; compress_kernel_symbol(i); i++)
-		kconfig_put(out, compress_kernel_symbol(i),
-			    strcmp(compress_kernel_method(i), b->cfg->compression) ? "n" : "y", 0);
+	memset(out, 0, sizeof(*out));
+	/* defconfig and a .config of the user's are taken as they are: only
+	 * the user's fragment goes on top (mkdistro check says what the
+	 * system would miss). */
+	if (tinyconfig_base(b)) {
+		char *text = xasprintf("%s%s", seed_kernel_fragment, b->arch->kconfig);
+		int rc = kconfig_parse(text, "built-in kernel fragment", out);
+		free(text);
+		if (rc < 0)
+			return -1;
+		for (size_t i = 0; compress_kernel_symbol(i); i++)
+			kconfig_put(out, compress_kernel_symbol(i),
+				    strcmp(compress_kernel_method(i), b->cfg->compression) ? "n" : "y", 0);
+	}
 	if (b->cfg->kernel_fragment) {
 		if (kconfig_parse_file(b->cfg->kernel_fragment, &user) < 0) {
 			kconfig_free(out);
@@ -229,6 +245,26 @@ static void compiler_inputs(const struct build *b, struct step_inputs *in)
 	step_input_str(in, "target cflags", b->arch->target_cflags ? b->arch->target_cflags : "");
 }
 
+/* The user's tree's state (usertree_state), walked once per process:
+ * step keys are computed at the start of a build, and a tree edited
+ * while it runs counts at the next one. */
+static const struct tree_state {
+	char all[SHA256_HEX_LEN + 1], kconfig[SHA256_HEX_LEN + 1];
+} *tree_state(const struct build *b)
+{
+	static struct tree_state st;
+	static char *walked;
+	if (!walked || strcmp(walked, b->cfg->linux_source)) {
+		if (usertree_state(b->cfg->linux_source, st.all, st.kconfig) < 0) {
+			snprintf(st.all, sizeof(st.all), "unreadable");
+			snprintf(st.kconfig, sizeof(st.kconfig), "unreadable");
+		}
+		free(walked);
+		walked = xstrdup(b->cfg->linux_source);
+	}
+	return &st;
+}
+
 static void kconfig_inputs(void *ctx, struct step_inputs *in)
 {
 	struct build *b = ctx;
@@ -244,15 +280,28 @@ static void kconfig_inputs(void *ctx, struct step_inputs *in)
 	}
 	step_input_str(in, "kernel fragment", text.s);
 	buf_free(&text);
+	/* Only when they are not the defaults, so that the catalog's kernel
+	 * on tinyconfig keeps its keys. */
+	if (!tinyconfig_base(b)) {
+		if (!strcmp(b->cfg->linux_config, "defconfig"))
+			step_input_str(in, "kernel base", "defconfig");
+		else
+			step_input_file(in, "kernel base", b->cfg->linux_config);
+	}
+	if (b->cfg->linux_source) {
+		step_input_str(in, "linux tree", b->cfg->linux_source);
+		step_input_str(in, "linux tree Kconfig", tree_state(b)->kconfig);
+	}
 }
 
-char **build_kernel_make(const struct build *b, const char *objdir, const char *target,
-			 const char *extra)
+/* The kernel's make line for the tree SRC (new memory). */
+static char **kernel_make_in(const struct build *b, char *src, const char *objdir, const char *target,
+			     const char *extra)
 {
 	char *v[] = {
 		xstrdup("make"),
 		xstrdup("-C"),
-		build_srcdir(b, BUILD_KERNEL),
+		src,
 		xasprintf("O=%s", objdir),
 		xasprintf("ARCH=%s", b->arch->kernel_arch),
 		xasprintf("CROSS_COMPILE=%s", b->arch->cross_prefix),
@@ -265,6 +314,12 @@ char **build_kernel_make(const struct build *b, const char *objdir, const char *
 	char **argv = xcalloc(n + 1, sizeof(*argv));
 	memcpy(argv, v, sizeof(v));
 	return compact(argv, n);
+}
+
+char **build_kernel_make(const struct build *b, const char *objdir, const char *target,
+			 const char *extra)
+{
+	return kernel_make_in(b, build_srcdir(b, BUILD_KERNEL), objdir, target, extra);
 }
 
 void build_argv_free(char **argv)
@@ -283,6 +338,35 @@ static int make_kernel(const struct build *b, const char *log, const char *objdi
 	return rc;
 }
 
+/* Make OBJ the kernel's object directory for the tree SRC. Objects of
+ * another tree (the catalog's, or another of the user's) are removed
+ * first: kbuild would take some of them as up to date. */
+static int objdir_for(const struct build *b, const char *obj, const char *src, const char *log)
+{
+	char *mark = path_join(obj, ".mkdistro-source");
+	char *pinned = bpath(b, parts[BUILD_KERNEL].src);
+	size_t n;
+	char *was = read_file_quiet(mark, &n);
+	/* A directory without the mark was made before it existed, from the
+	 * catalog's tree. */
+	const char *from = was ? was : pinned;
+	int rc = 0;
+	if (path_exists(obj) && strcmp(from, src)) {
+		FILE *f = fopen(log, "a");
+		if (f) {
+			fprintf(f, "mkdistro: %s was built from %s: removed for %s\n", obj, from, src);
+			fclose(f);
+		}
+		rc = rm_rf(obj);
+	}
+	if (rc == 0 && (rc = mkdir_p(obj, 0755)) == 0 && (!was || strcmp(was, src)))
+		rc = write_file_atomic(mark, src, strlen(src), 0644);
+	free(mark);
+	free(pinned);
+	free(was);
+	return rc;
+}
+
 static int kconfig_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
@@ -292,13 +376,17 @@ static int kconfig_run(void *ctx, const char *log)
 	char *src = build_srcdir(b, BUILD_KERNEL);
 	int rc = -1;
 
-	if (kernel_fragment(b, &frag) < 0 || mkdir_p(obj, 0755) < 0)
+	if (kernel_fragment(b, &frag) < 0 || objdir_for(b, obj, src, log) < 0)
 		goto out;
 	/* The object tree is kept: only the configuration is redone, so a
 	 * changed option costs an incremental build, not a full one. */
-	if (make_kernel(b, log, obj, "tinyconfig", NULL) < 0 || kconfig_apply(dotconfig, &frag) < 0 ||
-	    make_kernel(b, log, obj, "olddefconfig", NULL) < 0)
+	const char *base = b->cfg->linux_config ? b->cfg->linux_config : "tinyconfig";
+	int based = base[0] == '/' ? copy_file(base, dotconfig) : make_kernel(b, log, obj, base, NULL);
+	if (based != 0 || kconfig_apply(dotconfig, &frag) < 0 ||
+	    make_kernel(b, log, obj, "olddefconfig", NULL) != 0) {
+		kdiag_report(log);
 		goto out;
+	}
 	int bad = kdeps_verify(dotconfig, &frag, src, "kernel");
 	if (bad != 0) {
 		if (bad > 0)
@@ -323,7 +411,15 @@ static void kernel_inputs(void *ctx, struct step_inputs *in)
 					    "KBUILD_BUILD_HOST" };
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		step_input_str(in, vars[i], getenv(vars[i]));
+	/* The user's tree: any edit makes the step run, and kbuild, which
+	 * knows what depends on what, rebuilds what it must. */
+	struct build *b = ctx;
+	if (b->cfg->linux_source)
+		step_input_str(in, "linux tree files", tree_state(b)->all);
 }
+
+/* Under build/: what the user's tree was when its kernel was built. */
+#define TREE_RECORD "linux-tree.txt"
 
 static int kernel_run(void *ctx, const char *log)
 {
@@ -332,8 +428,18 @@ static int kernel_run(void *ctx, const char *log)
 	char *image = path_join(obj, b->arch->kernel_image);
 	char *out = build_kernel_path(b);
 	int rc = -1;
-	if (make_kernel(b, log, obj, b->arch->kernel_target, NULL) == 0 && mkdir_p(b->outdir, 0755) == 0)
+	if (make_kernel(b, log, obj, b->arch->kernel_target, NULL) != 0)
+		kdiag_report(log);
+	else if (mkdir_p(b->outdir, 0755) == 0)
 		rc = copy_file(image, out);
+	if (rc == 0 && b->cfg->linux_source) {
+		/* What the kernel was built from, for status and the manifest. */
+		char *text = usertree_describe(b->cfg->linux_source);
+		char *path = bpath(b, TREE_RECORD);
+		rc = write_file_atomic(path, text, strlen(text), 0644);
+		free(path);
+		free(text);
+	}
 	free(obj);
 	free(image);
 	free(out);
@@ -352,8 +458,15 @@ static int headers_run(void *ctx, const char *log)
 	char *dest = bpath(b, "kheaders");
 	char *hdr = xasprintf("INSTALL_HDR_PATH=%s", dest);
 	int rc = -1;
-	if (rm_rf(dest) == 0 && mkdir_p(obj, 0755) == 0)
-		rc = make_kernel(b, log, obj, "headers_install", hdr);
+	/* Always the catalog's tree, also when the kernel is the user's: the
+	 * kernel's interface to programs only grows, so musl and BusyBox
+	 * built once against it run on any later kernel, and are not rebuilt
+	 * whenever the user's tree changes. */
+	if (rm_rf(dest) == 0 && mkdir_p(obj, 0755) == 0) {
+		char **argv = kernel_make_in(b, bpath(b, parts[BUILD_KERNEL].src), obj, "headers_install", hdr);
+		rc = proc_run_logged(argv, NULL, log);
+		build_argv_free(argv);
+	}
 	free(obj);
 	free(dest);
 	free(hdr);
@@ -854,6 +967,49 @@ static int build_lock(const struct build *b)
 	return fd;
 }
 
+/* The manifest's lines on the user's kernel tree (new memory), or NULL
+ * for the catalog's kernel. */
+static char *kernel_manifest(const struct build *b)
+{
+	if (!b->cfg->linux_source)
+		return NULL;
+	struct buf t = {0}, version = {0};
+	char *obj = build_objdir(b, BUILD_KERNEL);
+	char **argv = build_kernel_make(b, obj, "kernelversion", "-s");
+	if (proc_capture(argv, NULL, "/dev/null", &version) != 0 || !version.len)
+		buf_addstr(&version, "unknown");
+	build_argv_free(argv);
+	free(obj);
+	buf_printf(&t, "tree %s\nkernelversion %.*s\n", b->cfg->linux_source,
+		   (int)strcspn(version.s, "\n"), version.s);
+	char *commit = NULL;
+	int dirty = 0;
+	if (usertree_git(b->cfg->linux_source, &commit, &dirty) == 0)
+		buf_printf(&t, "commit %s\ndirty %s\n", commit, dirty ? "yes" : "no");
+	else
+		buf_addstr(&t, "commit none (not a git work tree)\n");
+	free(commit);
+	buf_free(&version);
+	return buf_steal(&t);
+}
+
+int build_status(struct build *b)
+{
+	int stale = plan_status(&b->plan);
+	if (b->cfg->linux_source) {
+		char *now = usertree_describe(b->cfg->linux_source);
+		char *path = bpath(b, TREE_RECORD);
+		size_t n;
+		char *was = read_file_quiet(path, &n);
+		printf("linux tree       %s: now %s; the kernel was %s%s\n", b->cfg->linux_source, now,
+		       was ? "built from " : "never built from it", was ? was : "");
+		free(was);
+		free(path);
+		free(now);
+	}
+	return stale;
+}
+
 /* out/manifest.txt (manifest.h). */
 static int write_manifest(const struct build *b)
 {
@@ -866,10 +1022,21 @@ static int write_manifest(const struct build *b)
 		.plan = &b->plan,
 		.compiler = gcc,
 		.outdir = b->outdir,
+		.kernel = kernel_manifest(b),
 	};
 	int rc = manifest_write(&m);
+	free((char *)m.kernel);
 	free(gcc);
 	return rc;
+}
+
+/* Whether PATH is DIR or below it (both absolute). */
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
 /* Read every input file the configuration names before any work starts,
@@ -885,6 +1052,14 @@ static int build_validate(const struct build *b)
 		rc = -1;
 	if (b->cfg->entries && devlist_load(b->cfg->entries, &list) < 0)
 		rc = -1;
+	if (b->cfg->linux_source && usertree_check(b->cfg->linux_source, b->arch->kernel_arch) < 0)
+		rc = -1;
+	if (b->cfg->linux_source && path_within(b->workdir, b->cfg->linux_source)) {
+		warn("'%s' is inside your kernel tree '%s': mkdistro writes build/ and out/ where it runs, "
+		     "and never into the tree; run it from another directory", b->workdir,
+		     b->cfg->linux_source);
+		rc = -1;
+	}
 	kconfig_free(&k);
 	kconfig_free(&bb);
 	devlist_free(&list);

@@ -52,6 +52,10 @@ int build_fetch(struct build *b);
 /* Build everything up to out/ (skipping up-to-date steps) and write
  * out/run-qemu.sh. Returns 0 or -1. */
 int build_all(struct build *b);
+/* Print each step as up to date or stale (plan_status) and, for the
+ * user's kernel tree, what it is now and what the kernel was built from.
+ * Returns the number of stale steps. */
+int build_status(struct build *b);
 /* Run the plan up to STEP only (e.g. "toolchain", "kconfig"). 0 or -1. */
 int build_upto(struct build *b, const char *step);
 /* The fragment in effect for PART: built-in symbols, then the user's

@@ -30,6 +30,12 @@ static const struct config_key keys[] = {
 	  CONFIG_FILE_PATH, F(kernel_fragment) },
 	{ "linux", "cmdline", "", "appended to the kernel command line",
 	  CONFIG_TEXT, F(cmdline) },
+	{ "linux", "source", "", "your kernel source tree (a git checkout or unpacked tarball), "
+	  "built out of tree and never written to; empty: the catalog's kernel (--linux overrides)",
+	  CONFIG_DIR_PATH, F(linux_source) },
+	{ "linux", "config", "tinyconfig", "the kernel's base configuration, the fragment goes on "
+	  "top: tinyconfig (with what the system needs), defconfig, or a .config file",
+	  CONFIG_KBASE, F(linux_config) },
 	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
 	  CONFIG_VERSION, F(musl_version) },
 	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",
@@ -223,7 +229,7 @@ static char *check_path(struct parse *p, const struct config_key *k, const char 
 		perr(p, "%s '%s' in [%s]:", k->key, path, k->section);
 	} else if (k->kind == CONFIG_DIR_PATH && !S_ISDIR(st.st_mode)) {
 		perr(p, "%s '%s' in [%s] is not a directory", k->key, path, k->section);
-	} else if (k->kind == CONFIG_FILE_PATH && !S_ISREG(st.st_mode)) {
+	} else if ((k->kind == CONFIG_FILE_PATH || k->kind == CONFIG_KBASE) && !S_ISREG(st.st_mode)) {
 		perr(p, "%s '%s' in [%s] is not a regular file", k->key, path, k->section);
 	} else {
 		return path;
@@ -285,6 +291,12 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 		if (*value == '\0')
 			break;
 		v = check_path(p, k, value);
+		break;
+	case CONFIG_KBASE:
+		if (!strcmp(value, "tinyconfig") || !strcmp(value, "defconfig"))
+			v = xstrdup(value);
+		else
+			v = check_path(p, k, value);
 		break;
 	case CONFIG_INIT:
 		if (!strcmp(value, "busybox") || (value[0] == '/' && valid_text(value) && !strchr(value, ' ')))
@@ -714,7 +726,8 @@ static char *describe(const struct config *c, int annotated)
 
 static size_t saved_length(const struct config *c, const struct config_key *k)
 {
-	if (k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH && k->kind != CONFIG_INIT)
+	if (k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH && k->kind != CONFIG_INIT &&
+	    k->kind != CONFIG_KBASE)
 		return 0;
 	const char *v = *str_field((struct config *)c, k);
 	return strlen(k->key) + 3 + (v ? strlen(v) : 0);

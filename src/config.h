@@ -20,6 +20,9 @@ struct config {
 	char *kernel_fragment;  /* [linux] fragment: absolute path or NULL */
 	char *busybox_fragment; /* [busybox] fragment: absolute path or NULL */
 	char *cmdline;          /* [linux] cmdline appended to the kernel's, "" if none */
+	char *linux_source;     /* [linux] source: the user's kernel tree (absolute) or NULL */
+	char *linux_config;     /* [linux] config: "tinyconfig", "defconfig" or an absolute
+				 * path of a .config file */
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
 	char *entries;          /* [initramfs] entries: list of special entries or NULL */
@@ -40,6 +43,7 @@ enum config_kind {
 	CONFIG_MEMORY,      /* MiB, 32..65536, suffix M or G allowed */
 	CONFIG_BOOL,        /* yes/no, true/false, on/off, 1/0; stored as int */
 	CONFIG_INIT,        /* "busybox" or an absolute path inside the system */
+	CONFIG_KBASE,       /* "tinyconfig", "defconfig" or an existing regular file */
 };
 
 /* One key of mkdistro.conf. The table of these is the single list of keys

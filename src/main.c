@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct opts {
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
+	const char *linux_tree;       /* --linux DIR, or NULL: the configuration's */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -97,6 +99,8 @@ static const char common_help[] =
 	"  -j, --jobs N      parallel compile jobs (default: number of CPUs)\n"
 	"      --arch NAME   target architecture (default: [system] arch, else x86_64;\n"
 	"                    mkdistro arches lists them)\n"
+	"      --linux DIR   build the kernel from your source tree DIR, out of tree,\n"
+	"                    never writing into it (default: [linux] source)\n"
 	"      --offline     use only the source cache, never download\n"
 	"  -v, --verbose     more output: the steps' logs as they grow (repeat\n"
 	"                    for the commands run)\n"
@@ -134,7 +138,7 @@ static int cmd_status(struct opts *o, struct config *cfg)
 {
 	struct build b;
 	prepare(&b, o, cfg);
-	int stale = plan_status(&b.plan);
+	int stale = build_status(&b);
 	build_free(&b);
 	return stale ? 1 : 0;
 }
@@ -555,7 +559,29 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 	return 0;
 }
 
-enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH };
+/* --linux DIR over [linux] source: DIR as an absolute directory. 0, or
+ * -1 after warn(). */
+static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char *dir)
+{
+	if (cmd->flags & CMD_NO_CONFIG) {
+		warn("%s: --linux belongs to the commands that build or boot", cmd->name);
+		return -1;
+	}
+	struct stat st;
+	char *abs = realpath(dir, NULL);
+	if (!abs || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (abs)
+			errno = ENOTDIR;
+		warn("--linux '%s': give your kernel source tree's directory:", dir);
+		free(abs);
+		return -1;
+	}
+	free(cfg->linux_source);
+	cfg->linux_source = abs;
+	return 0;
+}
+
+enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX };
 
 int main(int argc, char **argv)
 {
@@ -571,6 +597,7 @@ int main(int argc, char **argv)
 		{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 		{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "linux", required_argument, NULL, OPT_LINUX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -632,6 +659,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
 		case OPT_ARCH: o.arch = optarg; break;
+		case OPT_LINUX: o.linux_tree = optarg; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -691,6 +719,10 @@ int main(int argc, char **argv)
 	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
+	if (o.linux_tree && set_linux_tree(&cfg, cmd, o.linux_tree) < 0) {
+		config_free(&cfg);
+		return 2;
+	}
 	/* --arch wins over [system] arch. */
 	if (o.arch && cfg.arch && arch_find(o.arch)) {
 		free(cfg.arch);

@@ -47,6 +47,8 @@ char *manifest_text(const struct manifest *mf)
 			line += len + (line[len] == '\n');
 		}
 	}
+	if (mf->kernel)
+		buf_printf(&m, "[kernel]\n%s", mf->kernel);
 	const char *cc = toolchain_gcc_version(mf->compiler);
 	if (cc)
 		buf_printf(&m, "[compiler]\n%.*s\n", (int)strcspn(cc, "\n"), cc);

@@ -18,6 +18,8 @@ struct manifest {
 	const struct plan *plan; /* steps with their inputs (plan_keys done) */
 	const char *compiler;    /* the target's gcc: "aarch64-linux-gnu-gcc" */
 	const char *outdir;      /* the outputs: vmlinuz, initrd.img, run-qemu.sh */
+	const char *kernel;      /* lines of a [kernel] section ("tree DIR\n..."), or
+				  * NULL for the catalog's kernel */
 };
 
 /* The manifest's text (new memory). A source file missing from the cache

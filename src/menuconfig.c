@@ -1,14 +1,13 @@
 #include "menuconfig.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kconfig.h"
+#include "proc.h"
 #include "util.h"
 
 struct component {
@@ -31,29 +30,13 @@ static const struct component *find(const char *name)
 	return NULL;
 }
 
-/* Run ARGV in the foreground on this terminal (same process group, so
- * that it can read the keyboard) and wait for it. */
+/* Run ARGV on this terminal, in the foreground (it reads the keyboard and
+ * gets Ctrl-C), and wait for it. Returns its status, or -1 after warn(). */
 static int run_foreground(char *const argv[], const char *cwd)
 {
-	pid_t pid = fork();
-	if (pid < 0) {
-		warn("fork:");
-		return -1;
-	}
-	if (pid == 0) {
-		if (cwd && chdir(cwd) < 0)
-			_exit(127);
-		signal(SIGINT, SIG_DFL);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	/* The terminal's Ctrl-C belongs to menuconfig while it runs. */
-	void (*old)(int) = signal(SIGINT, SIG_IGN);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	signal(SIGINT, old);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	struct child c = {.argv = argv, .cwd = cwd, .in = CHILD_INHERIT, .foreground = 1,
+			  .pdeathsig = SIGTERM};
+	return child_start(&c) < 0 ? -1 : child_finish(&c);
 }
 
 /* Sorted by name, one per line, so that it reads well in a diff. */

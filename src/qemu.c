@@ -3,45 +3,23 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include "hash.h"
+#include "accel.h"
+#include "console.h"
 #include "proc.h"
 
-/* Markers the guest prints. The byte \036 is typed as the text "\036"
- * (printf turns it into the byte), so the tty's echo of what we type never
- * looks like a marker. */
-#define MARK_READY "\036MKD-READY"
-#define MARK_BEGIN "\036MKD-BEGIN"
-#define MARK_END "\036MKD-END "
-#define MARK_EOF "\036MKD-EOF"
-
-/* Typed at the first prompt: no echo, so that our typing does not come
- * back; console log level 1, so that kernel messages other than panics do
- * not mix into the command's output. */
-#define SETUP_COMMAND "stty -echo; dmesg -n 1 2>/dev/null; printf '\\036MKD-READY\\n'\n"
-/* The piped session also drops the prompts: the output is then what the
- * commands print, as with sh < file. */
-#define SETUP_PIPE "stty -echo; dmesg -n 1 2>/dev/null; PS1= PS2=; printf '\\036MKD-READY\\n'\n"
-#define TYPE_EOF "printf '\\036MKD-EOF\\n'\n"
 /* -no-reboot turns the guest's reboot into QEMU's exit; tinyconfig has no
  * ACPI, so a power-off would only halt. */
 #define TYPE_REBOOT "reboot -f\n"
-#define CMD_FILE "/tmp/mkdistro-cmd.sh"
 
-#define LINE_KEEP 4096        /* bytes of a console line kept for matching */
 #define ERR_KEEP (16 * 1024)  /* bytes of QEMU's stderr kept */
 #define NUDGE_SECONDS 3.0     /* quiet time before Enter is pressed at boot */
 #define SHUTDOWN_SECONDS 30.0 /* for QEMU to exit after reboot -f */
@@ -194,486 +172,23 @@ char *qemu_script(const struct boot *b)
 	return buf_steal(&s);
 }
 
-/* ---- console parser ----------------------------------------------- */
-
-char *console_command_text(const char *cmd)
-{
-	size_t len = strlen(cmd);
-	if (len > QEMU_CMD_MAX) {
-		warn("command too long for the guest console: %zu bytes (at most %d)", len,
-		     QEMU_CMD_MAX);
-		return NULL;
-	}
-	/* A here-document delimiter that is no line of CMD. */
-	char delim[64];
-	for (unsigned i = 0;; i++) {
-		snprintf(delim, sizeof(delim), i ? "MKDISTRO_EOF_%u" : "MKDISTRO_EOF", i);
-		size_t dl = strlen(delim);
-		int clash = 0;
-		for (const char *p = cmd; *p;) {
-			const char *nl = strchr(p, '\n');
-			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			if (n == dl && !memcmp(p, delim, dl))
-				clash = 1;
-			p += n + (nl != NULL);
-		}
-		if (!clash)
-			break;
-	}
-
-	struct buf s = {0};
-	buf_printf(&s, "mkdir -p /tmp; cat >" CMD_FILE " <<'%s'\n", delim);
-	size_t col = 0;
-	for (const char *p = cmd; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == '\n') {
-			buf_addch(&s, '\n');
-			col = 0;
-			continue;
-		}
-		if (++col > QEMU_CMD_LINE_MAX) {
-			warn("command has a line longer than %d bytes, which the guest console "
-			     "would cut",
-			     QEMU_CMD_LINE_MAX);
-			buf_free(&s);
-			return NULL;
-		}
-		/* The tty's line discipline acts on control characters
-		 * (Ctrl-C, Ctrl-D, Ctrl-U, ^S, CR...); Ctrl-V before one makes
-		 * it literal. */
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			buf_addch(&s, '\026');
-		buf_addch(&s, (char)ch);
-	}
-	if (len && cmd[len - 1] != '\n')
-		buf_addch(&s, '\n');
-	buf_printf(&s, "%s\n", delim);
-	buf_addstr(&s, "printf '\\036MKD-BEGIN\\n'; sh " CMD_FILE
-		       " </dev/null; printf '\\036MKD-END %d\\n' $?\n");
-	return buf_steal(&s);
-}
-
-void console_init(struct console *c, enum console_mode mode, const char *cmd)
-{
-	memset(c, 0, sizeof(*c));
-	c->mode = mode;
-	c->state = CONSOLE_BOOT;
-	c->last_input = -1;
-	c->first_output = c->init = c->prompt = -1;
-	if (mode == CONSOLE_COMMAND)
-		c->script = console_command_text(cmd ? cmd : "");
-}
-
-void console_free(struct console *c)
-{
-	buf_free(&c->line);
-	buf_free(&c->hold);
-	buf_free(&c->out);
-	buf_free(&c->send);
-	for (int i = 0; i < CONSOLE_TAIL; i++)
-		free(c->tail[i]);
-	free(c->script);
-	free(c->failure);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Printable copy of N bytes of console text: no CR, other control
- * characters as '?', at most MAX bytes. */
-static char *printable(const char *s, size_t n, size_t max)
-{
-	struct buf b = {0};
-	for (size_t i = 0; i < n && b.len < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\r')
-			continue;
-		buf_addch(&b, (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch);
-	}
-	return buf_steal(&b);
-}
-
-static void add_tail(struct console *c, const char *s, size_t n)
-{
-	int slot = (c->tailpos + c->ntail) % CONSOLE_TAIL;
-	if (c->ntail == CONSOLE_TAIL) {
-		slot = c->tailpos;
-		c->tailpos = (c->tailpos + 1) % CONSOLE_TAIL;
-	} else {
-		c->ntail++;
-	}
-	free(c->tail[slot]);
-	c->tail[slot] = printable(s, n, 300);
-}
-
-char *console_tail(const struct console *c, const char *prefix)
-{
-	struct buf b = {0};
-	for (int i = 0; i < c->ntail; i++)
-		buf_printf(&b, "%s%s\n", prefix, c->tail[(c->tailpos + i) % CONSOLE_TAIL]);
-	if (c->line.len) {
-		char *p = printable(c->line.s, c->line.len, 300);
-		if (*p)
-			buf_printf(&b, "%s%s\n", prefix, p);
-		free(p);
-	}
-	return buf_steal(&b);
-}
-
-static int contains(const struct buf *b, const char *s)
-{
-	return b->len && memmem(b->s, b->len, s, strlen(s)) != NULL;
-}
-
-/* Mark C failed with KIND: WHAT, then the console line that shows it
- * (from "Kernel panic" on, if it has that), quoted. */
-static void fail(struct console *c, enum boot_failure kind, const char *what, const char *line,
-		 size_t n)
-{
-	const char *p = memmem(line, n, "Kernel panic", 12);
-	if (p)
-		n -= (size_t)(p - line), line = p;
-	char *text = printable(line, n, 200);
-	free(c->failure);
-	c->failure = xasprintf("%s: '%s'", what, text);
-	free(text);
-	c->kind = kind;
-	c->state = CONSOLE_FAILED;
-}
-
-/* What an errno value from the kernel's exec of init usually means. */
-static const char *exec_error(long err)
-{
-	switch (err) {
-	case -2:
-		return "ENOENT: the file, its #! interpreter or its ELF loader is missing";
-	case -8:
-		return "ENOEXEC: a format this kernel cannot run (another architecture, or "
-		       "no BINFMT_ELF/BINFMT_SCRIPT)";
-	case -13:
-		return "EACCES: not executable";
-	case -12:
-		return "ENOMEM: out of memory";
-	case -20:
-		return "ENOTDIR: a directory in its path is not one";
-	case -40:
-		return "ELOOP: too many symbolic links or nested #! interpreters";
-	default:
-		return NULL;
-	}
-}
-
-/* The number after TAG in L (as strtol with BASE), or FALLBACK. */
-static long number_after(const struct buf *l, const char *tag, int base, long fallback)
-{
-	const char *p = memmem(l->s, l->len, tag, strlen(tag));
-	if (!p)
-		return fallback;
-	char *end;
-	long v = strtol(p + strlen(tag), &end, base);
-	return end == p + strlen(tag) ? fallback : v;
-}
-
-/* A kernel panic line: which failure it is and what it means. */
-static void on_panic(struct console *c, const struct buf *l)
-{
-	char what[160];
-
-	if (contains(l, "Attempted to kill init")) {
-		/* exitcode is init's wait status: exit code << 8 | signal. */
-		long code = number_after(l, "exitcode=0x", 16, -1);
-		int sig = (int)(code & 0x7f);
-		if (code < 0)
-			snprintf(what, sizeof(what), "init exited");
-		else if (sig) {
-			const char *abbrev = sigabbrev_np(sig);
-			snprintf(what, sizeof(what), "init was killed by signal %d%s%s", sig,
-				 abbrev ? " SIG" : "", abbrev ? abbrev : "");
-		} else {
-			snprintf(what, sizeof(what), "init exited with status %ld", (code >> 8) & 0xff);
-		}
-		fail(c, BOOT_INIT, what, l->s, l->len);
-	} else if (contains(l, "No working init found")) {
-		fail(c, BOOT_PANIC,
-		     "kernel panic: no working init found (/init, /sbin/init, /etc/init, "
-		     "/bin/init and /bin/sh all failed)",
-		     l->s, l->len);
-	} else if (contains(l, "Unable to mount root fs")) {
-		fail(c, BOOT_PANIC,
-		     "kernel panic: no /init in the initramfs (or no initramfs unpacked), so the "
-		     "kernel looked for a root device",
-		     l->s, l->len);
-	} else if (contains(l, "Requested init")) {
-		fail(c, BOOT_PANIC, "kernel panic: the init= program could not be run", l->s,
-		     l->len);
-	} else {
-		fail(c, BOOT_PANIC, "kernel panic", l->s, l->len);
-	}
-}
-
-/* A complete line (without its '\n') has been printed. */
-static void on_line(struct console *c, double t)
-{
-	struct buf *l = &c->line;
-
-	if (c->init < 0 && contains(l, " as init process"))
-		c->init = t;
-	if (c->state < CONSOLE_DONE && contains(l, "Kernel panic - not syncing")) {
-		on_panic(c, l);
-	} else if (c->state == CONSOLE_BOOT && contains(l, "Initramfs unpacking failed")) {
-		/* The kernel goes on with what it unpacked; the image is
-		 * broken all the same. */
-		fail(c, BOOT_PANIC, "the kernel could not unpack the initramfs", l->s, l->len);
-	} else if (c->state == CONSOLE_BOOT && contains(l, "Failed to execute ") &&
-		   contains(l, "(error ")) {
-		/* The kernel would fall back to /sbin/init and others, but
-		 * the system's own /init did not run. */
-		long err = number_after(l, "(error ", 10, 0);
-		const char *why = exec_error(err);
-		char what[200];
-		snprintf(what, sizeof(what), "init could not be executed%s%s%s", why ? " (" : "",
-			 why ? why : "", why ? ")" : "");
-		fail(c, BOOT_INIT, what, l->s, l->len);
-	} else if (c->state == CONSOLE_SETUP && contains(l, MARK_READY)) {
-		if (c->mode == CONSOLE_COMMAND) {
-			buf_addstr(&c->send, c->script);
-			c->state = CONSOLE_SENT;
-		} else {
-			c->state = CONSOLE_RUN;
-		}
-	} else if (c->state == CONSOLE_SENT && contains(l, MARK_BEGIN)) {
-		c->state = CONSOLE_RUN;
-	}
-	add_tail(c, l->s, l->len);
-	l->len = 0;
-	l->s[0] = '\0';
-	c->enter_sent = 0;
-}
-
-/* Whether the unfinished line looks like a shell prompt: it ends in "# "
- * or "$ ", maybe followed by escape sequences (BusyBox asks the terminal
- * for the cursor position after the prompt). */
-static int is_prompt(const struct buf *l)
-{
-	size_t n = l->len;
-	while (n >= 3) {
-		/* Strip a trailing CSI sequence: ESC [ params final. */
-		const char *s = l->s;
-		size_t i = n - 1;
-		if (!(s[i] >= '@' && s[i] <= '~'))
-			break;
-		while (i > 0 && ((s[i - 1] >= '0' && s[i - 1] <= '?') || s[i - 1] == ';'))
-			i--;
-		if (i < 2 || s[i - 1] != '[' || s[i - 2] != '\033')
-			break;
-		n = i - 2;
-	}
-	return n >= 2 && (l->s[n - 2] == '#' || l->s[n - 2] == '$') && l->s[n - 1] == ' ';
-}
-
-static void consume(struct buf *b, size_t n)
-{
-	memmove(b->s, b->s + n, b->len - n);
-	b->len -= n;
-	b->s[b->len] = '\0';
-}
-
-/* 1 if H starts with the complete marker line MARK (followed by a number
- * 0..255 when WITH_NUM, stored in *NUM), its length in *LEN; 0 if H may
- * still become one; -1 if it cannot. */
-static int match_marker(const char *h, size_t n, const char *mark, int with_num, int *num,
-			size_t *len)
-{
-	size_t m = strlen(mark), i;
-	if (memcmp(h, mark, n < m ? n : m))
-		return -1;
-	if (n <= m)
-		return 0;
-	i = m;
-	if (with_num) {
-		int v = 0, digits = 0;
-		while (i < n && isdigit((unsigned char)h[i])) {
-			if (++digits > 3)
-				return -1;
-			v = 10 * v + (h[i++] - '0');
-		}
-		if (i == n)
-			return 0;
-		if (!digits || v > 255)
-			return -1;
-		*num = v;
-	}
-	if (h[i] == '\r') {
-		if (++i == n)
-			return 0;
-	}
-	if (h[i] != '\n')
-		return -1;
-	*len = i + 1;
-	return 1;
-}
-
-/* Move what is certainly output from HOLD to OUT: CR LF becomes LF, and a
- * \036 waits until it is known whether it starts the end marker. */
-static void drain_hold(struct console *c)
-{
-	struct buf *h = &c->hold;
-	const char *mark = c->mode == CONSOLE_COMMAND ? MARK_END : MARK_EOF;
-	int with_num = c->mode == CONSOLE_COMMAND;
-
-	while (h->len && c->state == CONSOLE_RUN) {
-		if (h->s[0] == '\r') {
-			if (h->len < 2)
-				return;
-			if (h->s[1] == '\n') {
-				buf_addch(&c->out, '\n');
-				consume(h, 2);
-			} else {
-				buf_addch(&c->out, '\r');
-				consume(h, 1);
-			}
-			continue;
-		}
-		if (h->s[0] == '\036') {
-			size_t len = 0;
-			int num = 0;
-			int m = match_marker(h->s, h->len, mark, with_num, &num, &len);
-			if (m == 0)
-				return;
-			if (m > 0) {
-				c->status = num;
-				c->state = CONSOLE_DONE;
-				h->len = 0;
-				return;
-			}
-			buf_addch(&c->out, '\036');
-			consume(h, 1);
-			continue;
-		}
-		size_t n = 1;
-		while (n < h->len && h->s[n] != '\r' && h->s[n] != '\036')
-			n++;
-		buf_add(&c->out, h->s, n);
-		consume(h, n);
-	}
-}
-
-void console_feed(struct console *c, const char *data, size_t n, double t)
-{
-	if (n && c->first_output < 0)
-		c->first_output = t;
-	for (size_t i = 0; i < n; i++) {
-		char ch = data[i];
-		int was_run = c->state == CONSOLE_RUN;
-
-		if (ch == '\n') {
-			on_line(c, t);
-		} else {
-			if (c->line.len >= LINE_KEEP)
-				consume(&c->line, LINE_KEEP / 2);
-			buf_addch(&c->line, ch);
-		}
-		if (was_run && c->state == CONSOLE_RUN) {
-			buf_addch(&c->hold, ch);
-			drain_hold(c);
-		}
-	}
-	if (c->state != CONSOLE_BOOT)
-		return;
-	if (contains(&c->line, "Please press Enter to activate this console")) {
-		if (!c->enter_sent)
-			buf_addch(&c->send, '\n');
-		c->enter_sent = 1;
-	} else if (c->mode != CONSOLE_WATCH && is_prompt(&c->line)) {
-		c->prompt = t;
-		buf_addstr(&c->send, c->mode == CONSOLE_COMMAND ? SETUP_COMMAND : SETUP_PIPE);
-		c->state = CONSOLE_SETUP;
-	}
-}
-
-void console_input(struct console *c, const char *data, size_t n)
-{
-	if (!n)
-		return;
-	buf_add(&c->send, data, n);
-	c->last_input = (unsigned char)data[n - 1];
-}
-
-void console_input_eof(struct console *c)
-{
-	if (c->eof_sent)
-		return;
-	/* Finish an unterminated last line, or the marker would join it. */
-	if (c->last_input >= 0 && c->last_input != '\n')
-		buf_addch(&c->send, '\n');
-	buf_addstr(&c->send, TYPE_EOF);
-	c->eof_sent = 1;
-}
-
 /* ---- running QEMU ------------------------------------------------- */
 
 struct vm {
-	pid_t pid;
-	int con;      /* our end of the serial console (driven), or -1 */
-	int err;      /* QEMU's stderr (driven), or -1 */
+	struct child qemu; /* its stdin and stdout on the console socket,
+			    * stderr on a pipe; qemu.status once reaped */
+	int con;      /* our end of the serial console, or -1 */
+	int err;      /* QEMU's stderr, or -1 */
 	struct buf errtext;
-	double start; /* now_seconds() at fork */
-	int reaped;
-	int status;   /* exit status, 128+N for signal N */
+	double start; /* now_seconds() at its start */
 };
 
-static void block_signals(sigset_t *old)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
-
-/* In the child between fork and exec: die with mkdistro, own process
- * group, default signals. Only async-signal-safe calls. */
-static void child_setup(pid_t parent, int foreground)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
-				   SIGTSTP, SIGTTIN, SIGTTOU, SIGCHLD};
-	sigset_t none;
-
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* The parent may have died before prctl took effect. */
-	if (getppid() != parent)
-		_exit(127);
-	if (foreground) {
-		/* QEMU sets the terminal to raw mode at start: it must be in
-		 * the foreground group by then, or it is stopped (SIGTTOU). */
-		signal(SIGTTOU, SIG_IGN);
-		tcsetpgrp(STDIN_FILENO, getpid());
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static void child_exec(char **argv)
-{
-	execvp(argv[0], argv);
-	/* Reported through stderr, which the parent reads. */
-	const char *e = strerror(errno);
-	(void)!write(2, "cannot run '", 12);
-	(void)!write(2, argv[0], strlen(argv[0]));
-	(void)!write(2, "': ", 3);
-	(void)!write(2, e, strlen(e));
-	(void)!write(2, "\n", 1);
-	_exit(127);
-}
-
 /* Start QEMU with its stdin/stdout on a socket (VM->con) and its stderr on
- * a pipe (VM->err). Returns 0, or -1 after warn(). */
+ * a pipe (VM->err); it dies with mkdistro. Returns 0, or -1 after warn()
+ * (vm->qemu.exec_failed: QEMU itself could not be run). */
 static int vm_start(struct vm *vm, char **argv)
 {
-	int sv[2], ep[2];
-	sigset_t old;
+	int sv[2];
 
 	memset(vm, 0, sizeof(*vm));
 	vm->con = vm->err = -1;
@@ -681,68 +196,29 @@ static int vm_start(struct vm *vm, char **argv)
 		warn("socketpair:");
 		return -1;
 	}
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		warn("pipe:");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	pid_t parent = getpid();
-	block_signals(&old);
+	vm->qemu = (struct child){.argv = argv, .in = CHILD_FD, .in_fd = sv[1], .out = CHILD_FD,
+				  .out_fd = sv[1], .err = CHILD_PIPE, .pdeathsig = SIGKILL};
 	vm->start = now_seconds();
-	pid_t pid = fork();
-	if (pid == 0) {
-		child_setup(parent, 0);
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || dup2(ep[1], 2) < 0)
-			_exit(127);
-		child_exec(argv);
-	}
-	if (pid > 0) {
-		setpgid(pid, pid);
-		proc_track(pid);
-	}
-	int e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	int rc = child_start(&vm->qemu);
 	close(sv[1]);
-	close(ep[1]);
-	if (pid < 0) {
-		errno = e;
-		warn("fork:");
+	if (rc < 0) {
 		close(sv[0]);
-		close(ep[0]);
 		return -1;
 	}
-	vm->pid = pid;
 	vm->con = sv[0];
-	vm->err = ep[0];
+	vm->err = vm->qemu.err_fd;
 	fcntl(vm->con, F_SETFL, fcntl(vm->con, F_GETFL) | O_NONBLOCK);
 	return 0;
-}
-
-static int wait_status(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return -1;
 }
 
 /* Wait for QEMU (killing it first if KILL), forget its process group and
  * close the descriptors. */
 static void vm_reap(struct vm *vm, int kill_it)
 {
-	int st;
-	if (vm->pid > 0 && !vm->reaped) {
+	if (vm->qemu.pid > 0) {
 		if (kill_it)
-			kill(-vm->pid, SIGKILL);
-		while (waitpid(vm->pid, &st, 0) < 0 && errno == EINTR)
-			;
-		vm->status = wait_status(st);
-		vm->reaped = 1;
-		/* Whatever QEMU left in its group goes too. */
-		kill(-vm->pid, SIGKILL);
-		proc_untrack(vm->pid);
+			kill(-vm->qemu.pid, SIGKILL);
+		child_finish(&vm->qemu);
 	}
 	if (vm->con >= 0)
 		close(vm->con);
@@ -887,7 +363,7 @@ static enum drive_end drive(struct drive *d)
 		if (ic >= 0 && (p[ic].revents & POLLOUT) && c->send.len) {
 			ssize_t n = send(vm->con, c->send.s, c->send.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n > 0)
-				consume(&c->send, (size_t)n);
+				console_sent(c, (size_t)n);
 			else if (n < 0 && errno != EAGAIN && errno != EINTR)
 				c->send.len = 0; /* QEMU is gone */
 		}
@@ -925,7 +401,7 @@ static enum drive_end drive(struct drive *d)
 	}
 }
 
-/* ---- timeouts, accelerator ---------------------------------------- */
+/* ---- timeouts ----------------------------------------------------- */
 
 static void limits(const struct boot *b, const char *accel, double *timeout, double *idle)
 {
@@ -934,143 +410,27 @@ static void limits(const struct boot *b, const char *accel, double *timeout, dou
 	*idle = b->idle_timeout > 0 ? b->idle_timeout : QEMU_IDLE_TIMEOUT_TCG / scale;
 }
 
-/* The full path of PROGRAM found in $PATH (new memory), or a copy of it. */
-static char *find_program(const char *program)
+/* ---- watching a boot ---------------------------------------------- */
+
+int qemu_first_output(const struct boot *b, double seconds)
 {
-	const char *path = getenv("PATH");
-	if (strchr(program, '/') || !path)
-		return xstrdup(program);
-	for (const char *p = path;;) {
-		const char *colon = strchrnul(p, ':');
-		char *dir = xstrndup(p, (size_t)(colon - p));
-		char *full = path_join(*dir ? dir : ".", program);
-		free(dir);
-		if (access(full, X_OK) == 0)
-			return full;
-		free(full);
-		if (!*colon)
-			return xstrdup(program);
-		p = colon + 1;
-	}
-}
-
-/* The cache file of the probe's result for B's QEMU (new memory), or NULL
- * when QEMU's version cannot be had. */
-static char *accel_cache_path(const struct boot *b)
-{
-	char *bin = find_program(b->arch->qemu);
-	char *argv[] = {bin, "--version", NULL};
-	struct buf ver = {0};
-	char *path = NULL;
-
-	if (proc_capture(argv, NULL, "/dev/null", &ver) == 0 && ver.len) {
-		char hex[SHA256_HEX_LEN + 1];
-		struct hasher *h = hasher_new();
-		hasher_addstr(h, bin);
-		hasher_add(h, "\n", 1);
-		hasher_add(h, ver.s, strcspn(ver.s, "\n"));
-		hasher_finish(h, hex);
-		hex[16] = '\0';
-
-		const char *xdg = getenv("XDG_CACHE_HOME");
-		const char *home = getenv("HOME");
-		char *dir = NULL;
-		if (xdg && *xdg == '/')
-			dir = path_join(xdg, "mkdistro");
-		else if (home && *home)
-			dir = xasprintf("%s/.cache/mkdistro", home);
-		if (dir) {
-			char *base = xasprintf("accel-%s-%s", b->arch->name, hex);
-			path = path_join(dir, base);
-			free(base);
-			free(dir);
-		}
-	}
-	buf_free(&ver);
-	free(bin);
-	return path;
-}
-
-/* 1 if B's kernel printed on the console within QEMU_PROBE_SECONDS with
- * KVM, else 0. */
-static int probe_kvm(const struct boot *b)
-{
-	struct boot pb = *b;
 	struct vm vm;
 	struct console c;
 
-	pb.accel = "kvm";
-	/* The user's extra arguments could make the probe fail, and its
-	 * result is cached. */
-	pb.qemu_args = NULL;
-	char **argv = qemu_argv(&pb, 0);
+	char **argv = qemu_argv(b, 0);
 	if (vm_start(&vm, argv) < 0) {
 		qemu_argv_free(argv);
 		return 0;
 	}
 	console_init(&c, CONSOLE_WATCH, NULL);
 	struct drive d = {.vm = &vm, .c = &c, .in_fd = -1, .out_fd = -1,
-			  .timeout = QEMU_PROBE_SECONDS};
+			  .timeout = seconds};
 	enum drive_end end = drive(&d);
 	int ok = end == END_OUTPUT;
 	vm_free(&vm);
 	console_free(&c);
 	qemu_argv_free(argv);
 	return ok;
-}
-
-const char *qemu_accel(const struct boot *b)
-{
-	static int env_warned;
-
-	if (b->accel)
-		return b->accel;
-	const char *env = getenv("MKDISTRO_ACCEL");
-	if (env && *env) {
-		if (!strcmp(env, "kvm"))
-			return "kvm";
-		if (!strcmp(env, "tcg"))
-			return "tcg";
-		if (!env_warned++)
-			warn("MKDISTRO_ACCEL='%s' ignored: use kvm or tcg", env);
-	}
-	/* KVM runs only the host's own architecture. */
-	const struct arch *host = arch_host();
-	if (!host || strcmp(b->arch->name, host->name) || access("/dev/kvm", R_OK | W_OK) != 0 ||
-	    !b->kernel)
-		return "tcg";
-
-	char *cache = accel_cache_path(b);
-	if (cache) {
-		char *text = read_file_quiet(cache, NULL);
-		const char *cached = NULL;
-		if (text && !strcmp(text, "kvm\n"))
-			cached = "kvm";
-		else if (text && !strcmp(text, "tcg\n"))
-			cached = "tcg";
-		free(text);
-		if (cached) {
-			free(cache);
-			return cached;
-		}
-	}
-	if (verbose)
-		fprintf(stderr, "mkdistro: checking whether KVM works (once per QEMU version)\n");
-	const char *accel = probe_kvm(b) ? "kvm" : "tcg";
-	if (verbose)
-		fprintf(stderr, "mkdistro: using %s\n", accel);
-	if (cache) {
-		char *dir = xstrdup(cache);
-		*strrchr(dir, '/') = '\0';
-		if (mkdir_p(dir, 0755) == 0) {
-			char *text = xasprintf("%s\n", accel);
-			write_file_atomic(cache, text, strlen(text), 0644);
-			free(text);
-		}
-		free(dir);
-		free(cache);
-	}
-	return accel;
 }
 
 /* ---- diagnosis ---------------------------------------------------- */
@@ -1117,14 +477,14 @@ static char *err_line(const struct vm *vm)
 	const char *s = vm->errtext.s ? vm->errtext.s : "";
 	while (*s == '\n')
 		s++;
-	return printable(s, strcspn(s, "\n"), 300);
+	return console_printable(s, strcspn(s, "\n"), 300);
 }
 
 /* The last complete or partial console line, printable (new memory). */
 static char *last_line(const struct console *c)
 {
 	if (c->line.len)
-		return printable(c->line.s, c->line.len, 200);
+		return console_printable(c->line.s, c->line.len, 200);
 	if (c->ntail)
 		return xstrdup(c->tail[(c->tailpos + c->ntail - 1) % CONSOLE_TAIL]);
 	return xstrdup("");
@@ -1141,7 +501,8 @@ static enum boot_failure classify(enum drive_end end, const struct vm *vm, const
 
 	switch (end) {
 	case END_FAILED:
-		f = c->state == CONSOLE_FAILED ? c->kind : BOOT_ERROR;
+		f = c->state != CONSOLE_FAILED ? BOOT_ERROR
+		    : c->kind == CONSOLE_FAIL_INIT ? BOOT_INIT : BOOT_PANIC;
 		buf_addstr(msg, c->failure ? c->failure : "console error");
 		break;
 	case END_TIMEOUT:
@@ -1163,13 +524,13 @@ static enum boot_failure classify(enum drive_end end, const struct vm *vm, const
 			   SHUTDOWN_SECONDS);
 		break;
 	default:
-		if (c->first_output < 0 && vm->status != 0) {
+		if (c->first_output < 0 && vm->qemu.status != 0) {
 			f = BOOT_QEMU_START;
-			buf_printf(msg, "QEMU failed to start (exit status %d)%s%s", vm->status,
+			buf_printf(msg, "QEMU failed to start (exit status %d)%s%s", vm->qemu.status,
 				   *e ? ": " : "", e);
 		} else {
 			f = BOOT_QEMU_EXIT;
-			buf_printf(msg, "QEMU exited (status %d) %s%s%s", vm->status, phase(c),
+			buf_printf(msg, "QEMU exited (status %d) %s%s%s", vm->qemu.status, phase(c),
 				   *e ? ": " : "", e);
 		}
 		break;
@@ -1211,7 +572,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 	double timeout, idle;
 	int ret = -BOOT_ERROR;
 
-	rb.accel = qemu_accel(b);
+	rb.accel = accel_choose(b);
 	limits(&rb, rb.accel, &timeout, &idle);
 	if (t) {
 		t->first_output = t->init = t->prompt = -1;
@@ -1236,9 +597,14 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		fputc('\n', stderr);
 	}
 	if (vm_start(&vm, argv) < 0) {
+		/* A QEMU that cannot be run failed to start, like one that
+		 * exits at once. */
+		enum boot_failure f = vm.qemu.exec_failed ? BOOT_QEMU_START : BOOT_ERROR;
+		if (t)
+			t->failure = f;
 		qemu_argv_free(argv);
 		console_free(&c);
-		return -BOOT_ERROR;
+		return -(int)f;
 	}
 	struct drive d = {.vm = &vm, .c = &c, .in_fd = in_fd, .out_fd = out_fd,
 			  .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle};
@@ -1256,7 +622,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		}
 		ret = mode == CONSOLE_COMMAND ? c.status : 0;
 	} else if (mode == CONSOLE_PIPE && end == END_EXIT && c.state == CONSOLE_RUN &&
-		   vm.status == 0) {
+		   vm.qemu.status == 0) {
 		/* The session itself powered the guest off. */
 		ret = 0;
 	} else {
@@ -1294,30 +660,9 @@ int qemu_command_cb(const struct boot *b, const char *cmd,
 	return run_driven(b, CONSOLE_COMMAND, cmd, -1, -1, fn, ctx, t);
 }
 
-/* Terminal state to put back, also from an exit path that skips the
- * normal one (atexit). */
-static struct termios saved_tio;
-static int saved_tio_valid;
-
-static void restore_terminal(void)
-{
-	if (!saved_tio_valid)
-		return;
-	/* Back in the foreground first: a background process changing the
-	 * terminal would be stopped by SIGTTOU. */
-	void (*old)(int) = signal(SIGTTOU, SIG_IGN);
-	tcsetpgrp(STDIN_FILENO, getpgrp());
-	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-	signal(SIGTTOU, old);
-	saved_tio_valid = 0;
-}
-
 int qemu_interactive(const struct boot *b)
 {
-	static int atexit_done;
 	struct boot rb = *b;
-	sigset_t old;
-	int st;
 
 	if (!isatty(STDIN_FILENO))
 		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, NULL, NULL,
@@ -1329,51 +674,25 @@ int qemu_interactive(const struct boot *b)
 		warn("boot '%s': not in the terminal's foreground (started with '&'?)", b->kernel);
 		return 1;
 	}
-	rb.accel = qemu_accel(b);
+	rb.accel = accel_choose(b);
 	if (proc_need(rb.arch->qemu, rb.arch->qemu_pkg) < 0)
 		return 1;
 	char **argv = qemu_argv(&rb, 1);
 	fprintf(stderr, "mkdistro: booting '%s' (%s); to leave, type poweroff, or Ctrl-A then X\n",
 		rb.kernel, rb.accel);
 
-	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
-		saved_tio_valid = 1;
-		if (!atexit_done++)
-			atexit(restore_terminal);
-	}
-	pid_t parent = getpid();
-	block_signals(&old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		child_setup(parent, 1);
-		child_exec(argv);
-	}
-	if (pid > 0) {
-		setpgid(pid, pid);
-		proc_track(pid);
-		/* Also here, whichever of the two gets there first. */
-		void (*h)(int) = signal(SIGTTOU, SIG_IGN);
-		tcsetpgrp(STDIN_FILENO, pid);
-		signal(SIGTTOU, h);
-	}
-	int e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* On this terminal, in the foreground: QEMU's signal=off hands
+	 * Ctrl-C to the guest. */
+	struct child q = {.argv = argv, .in = CHILD_INHERIT, .foreground = 1, .pdeathsig = SIGKILL};
+	int rc = child_start(&q);
 	qemu_argv_free(argv);
-	if (pid < 0) {
-		errno = e;
-		warn("fork:");
-		restore_terminal();
+	if (rc < 0)
 		return 1;
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL);
-	proc_untrack(pid);
-	restore_terminal();
-	int status = wait_status(st);
+	int status = child_finish(&q);
 	if (status != 0) {
 		warn("QEMU exited with status %d", status);
 		return 1;
 	}
 	return 0;
 }
+

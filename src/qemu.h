@@ -1,7 +1,9 @@
-/* qemu: booting the built system in QEMU, on this terminal or driven
- * through its serial console. Every QEMU started here runs in its own
- * process group, is tracked with proc_track(), dies with mkdistro
- * (PR_SET_PDEATHSIG) and is reaped on every path. */
+/* qemu: booting the built system in QEMU: its command line, the driven
+ * boot's run loop and diagnosis (the console protocol itself is in
+ * console.h), and the session on this terminal. Every QEMU is a child of
+ * proc.h's kind: its own process group (the terminal's foreground group
+ * for the session on the terminal), tracked, dying with mkdistro
+ * (PR_SET_PDEATHSIG), reaped on every path. */
 #ifndef MKDISTRO_QEMU_H
 #define MKDISTRO_QEMU_H
 
@@ -15,20 +17,13 @@
 #define QEMU_IDLE_TIMEOUT_TCG 60.0
 #define QEMU_KVM_SPEEDUP 4.0
 #define QEMU_MEMORY_MB 128
-/* How long the accelerator probe waits for the first console byte. */
-#define QEMU_PROBE_SECONDS 5.0
-/* Largest command qemu_command() types into the guest. */
-#define QEMU_CMD_MAX (64 * 1024)
-/* Longest line of such a command: the guest tty's canonical line buffer
- * holds 4095 bytes and silently drops the rest. */
-#define QEMU_CMD_LINE_MAX 4000
 
 struct boot {
 	const struct arch *arch; /* QEMU binary, machine, cpu, console */
 	const char *kernel, *initrd;
 	const char *append;      /* full kernel command line */
 	int memory_mb;           /* 0: QEMU_MEMORY_MB */
-	const char *accel;       /* "kvm", "tcg", or NULL: qemu_accel() decides */
+	const char *accel;       /* "kvm", "tcg", or NULL: accel_choose() decides */
 	double timeout;          /* total seconds for boot and command; 0: default */
 	double idle_timeout;     /* seconds without console output before the
 				  * shell is ready; 0: default */
@@ -75,13 +70,6 @@ void qemu_argv_free(char **argv);
  * by $MKDISTRO_ACCEL; its arguments are passed on to QEMU. */
 char *qemu_script(const struct boot *b);
 
-/* The accelerator to use: B->accel if set, else $MKDISTRO_ACCEL (kvm|tcg),
- * else "kvm" only if a short boot of B's kernel with KVM printed on the
- * console within QEMU_PROBE_SECONDS, else "tcg". The probe's result is
- * cached under $XDG_CACHE_HOME/mkdistro (or ~/.cache/mkdistro), keyed by
- * the QEMU binary and its version. Returns a static string. */
-const char *qemu_accel(const struct boot *b);
-
 /* Boot B on this terminal: QEMU in the foreground, the terminal restored
  * afterwards. When stdin is not a terminal, drive the console instead:
  * after the shell prompt, stdin is typed into the guest's shell (echo and
@@ -107,65 +95,9 @@ int qemu_command_cb(const struct boot *b, const char *cmd,
 		    void (*fn)(void *ctx, const char *data, size_t n), void *ctx,
 		    struct boot_times *t);
 
-/* The console parser behind qemu_command() and the piped session, exposed
- * for unit tests. Feed it what the guest prints; it decides what to type
- * (SEND) and what is output for the user (OUT). */
-enum console_mode {
-	CONSOLE_COMMAND, /* run one command, framed by markers */
-	CONSOLE_PIPE,    /* forward input typed with console_input() */
-	CONSOLE_WATCH,   /* only watch: boot times and failures */
-};
-
-enum console_state {
-	CONSOLE_BOOT,   /* waiting for the shell prompt */
-	CONSOLE_SETUP,  /* setup line typed, waiting for its ready marker */
-	CONSOLE_SENT,   /* command typed, waiting for its begin marker */
-	CONSOLE_RUN,    /* command output (or piped session) flowing */
-	CONSOLE_DONE,   /* command ended / all piped input consumed */
-	CONSOLE_FAILED, /* kernel panic or init exited: see failure */
-};
-
-#define CONSOLE_TAIL 12
-
-struct console {
-	enum console_mode mode;
-	enum console_state state;
-	char *script;         /* CONSOLE_COMMAND: text typed to run the
-			       * command (console_command_text), NULL if
-			       * the command was refused */
-	struct buf line;      /* current line (only its end if very long) */
-	char *tail[CONSOLE_TAIL]; /* last complete lines, printable */
-	int ntail;            /* lines in tail (ring, oldest first from tailpos) */
-	int tailpos;
-	struct buf hold;      /* output bytes that may start a marker */
-	struct buf out;       /* output for the user; the caller empties it */
-	struct buf send;      /* bytes to type; the caller empties it */
-	int last_input;       /* last byte given to console_input(), -1 none */
-	int enter_sent;       /* Enter typed for the current line */
-	int eof_sent;         /* end-of-input marker typed */
-	int status;           /* command's exit status once DONE */
-	char *failure;        /* one-line diagnosis once FAILED */
-	enum boot_failure kind; /* BOOT_PANIC or BOOT_INIT once FAILED */
-	double first_output, init, prompt; /* as in struct boot_times */
-};
-
-/* Start parsing in MODE; CMD is the command of CONSOLE_COMMAND (see
- * console_command_text; c->script is NULL when it is refused). */
-void console_init(struct console *c, enum console_mode mode, const char *cmd);
-/* Release C's memory. */
-void console_free(struct console *c);
-/* Process N bytes printed by the guest at time T (seconds from start). */
-void console_feed(struct console *c, const char *data, size_t n, double t);
-/* Type N bytes of the user's input (CONSOLE_PIPE, state RUN). */
-void console_input(struct console *c, const char *data, size_t n);
-/* The user's input ended: type a marker that shows when the shell has
- * read everything before it (CONSOLE_PIPE). */
-void console_input_eof(struct console *c);
-/* The last console lines, one per line, each prefixed by PREFIX (new
- * memory), including an unfinished last line. */
-char *console_tail(const struct console *c, const char *prefix);
-/* The text typed to run CMD once the shell is set up (new memory), or NULL
- * after warn() when CMD is too long or has a line over QEMU_CMD_LINE_MAX. */
-char *console_command_text(const char *cmd);
+/* Boot B driven, only watching its console: 1 if the kernel printed
+ * anything within SECONDS, else 0 (QEMU is killed then). For the
+ * accelerator probe. */
+int qemu_first_output(const struct boot *b, double seconds);
 
 #endif

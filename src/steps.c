@@ -9,9 +9,7 @@
 #include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,6 +320,19 @@ static double children_cpu_seconds(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* What a step's child process runs. */
+struct step_job {
+	struct plan *p;
+	struct step *s;
+	const char *log;
+};
+
+static int step_child(void *arg)
+{
+	struct step_job *j = arg;
+	return j->s->run(j->p->ctx, j->log) < 0 ? 1 : 0;
+}
+
 /* Start S in a child process of its own process group. */
 static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_t total, int tty)
 {
@@ -344,38 +355,16 @@ static int step_start(struct plan *p, struct step *s, double t0, size_t k, size_
 	fflush(NULL);
 	s->start = now_seconds() - t0;
 
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		proc_forget_all();
-		/* If mkdistro dies (even by SIGKILL), the step stops too and
-		 * takes its makes with it (see proc_install_signal_handlers). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		int rc = s->run(p->ctx, log);
-		fflush(NULL);
-		_exit(rc < 0 ? 1 : 0);
-	}
-	if (pid > 0) {
-		setpgid(pid, pid);
-		proc_track(pid);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Its own process group; if mkdistro dies (even by SIGKILL), the
+	 * step stops too and takes its makes with it (see
+	 * proc_install_signal_handlers). */
+	struct step_job job = {.p = p, .s = s, .log = log};
+	char *name[] = {(char *)s->name, NULL};
+	s->child = (struct child){.argv = name, .fn = step_child, .arg = &job, .pdeathsig = SIGTERM};
+	int rc = child_start(&s->child);
 	free(log);
-	if (pid < 0) {
-		warn("fork:");
+	if (rc < 0)
 		return -1;
-	}
-	s->pid = pid;
 	s->state = STEP_RUNNING;
 	return 0;
 }
@@ -482,24 +471,15 @@ static struct step *step_reap(struct plan *p, double t0, int tty, int want_token
 			struct step *s = &p->steps[i];
 			if (s->state != STEP_RUNNING)
 				continue;
-			int st;
-			pid_t pid = waitpid(s->pid, &st, WNOHANG);
-			if (pid < 0 && errno == EINTR)
+			int r = child_poll(&s->child);
+			if (r == 0)
 				continue;
-			if (pid == 0)
-				continue;
-			if (pid < 0) {
-				warn("waitpid:");
+			if (r < 0)
 				return NULL;
-			}
-			proc_untrack(pid);
-			kill(-pid, SIGKILL); /* anything it left behind */
 			if (verbose)
 				stream_log(p, s, 1);
-			s->pid = 0;
 			s->seconds = now_seconds() - t0 - s->start;
-			s->state = WIFEXITED(st) && WEXITSTATUS(st) == 0 && outputs_present(s) ? STEP_DONE
-											       : STEP_FAILED;
+			s->state = s->child.status == 0 && outputs_present(s) ? STEP_DONE : STEP_FAILED;
 			if (tty)
 				progress_clear();
 			return s;
@@ -651,7 +631,7 @@ int plan_run(struct plan *p, const char *target)
 			 * redoes them. */
 			for (size_t i = 0; i < p->n; i++)
 				if (p->steps[i].state == STEP_RUNNING)
-					kill(-p->steps[i].pid, SIGTERM);
+					kill(-p->steps[i].child.pid, SIGTERM);
 		}
 	}
 	if (spare)
@@ -673,14 +653,17 @@ static void explain(const char *old, const char *now)
 	char *copy = xstrdup(now);
 	char *save = NULL;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(line, ' ');
+		/* "LABEL VALUE": a label may hold spaces, a value never. */
+		char *sp = strrchr(line, ' ');
 		if (!sp)
 			continue;
 		size_t ll = (size_t)(sp - line);
 		/* Find the same label in the old text. */
 		const char *o = old, *found = NULL;
 		while (o && *o) {
-			if (!strncmp(o, line, ll) && o[ll] == ' ') {
+			size_t ol = strcspn(o, "\n");
+			if (ol > ll && !strncmp(o, line, ll) && o[ll] == ' ' &&
+			    !memchr(o + ll + 1, ' ', ol - ll - 1)) {
 				found = o;
 				break;
 			}

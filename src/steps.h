@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "hash.h"
+#include "proc.h"
 #include "util.h"
 
 #define STEP_MAX_DEPS 6
@@ -46,7 +47,7 @@ struct step {
 	char key[SHA256_HEX_LEN + 1];
 	char *inputs_text;
 	int needed, state;
-	pid_t pid;            /* while running */
+	struct child child;   /* while running: the process running it */
 	off_t streamed;       /* bytes of its log shown (-v) */
 	double start, seconds; /* start: from the plan's start */
 };

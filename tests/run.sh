@@ -4,6 +4,8 @@
 #   tests/run.sh unit     unit tests only
 #   tests/run.sh fuzz     fuzz targets over their committed corpora only
 #   tests/run.sh e2e      end-to-end tests only
+#   tests/run.sh slow     the slow end-to-end tests (tests/slow/*.sh: kernels
+#                         of their own), after make check's or on their own
 # Unit tests are cmocka programs built with ASan/UBSan (obj-san/test_*).
 # Fuzz targets (obj-fuzz/fuzz_*, built by `make fuzz-build`) run each input
 # of tests/fuzz/corpus/NAME once, no new fuzzing: one check per target.
@@ -83,13 +85,12 @@ if [ "$what" = all ] || [ "$what" = fuzz ]; then
 	done
 fi
 
-if [ "$what" = all ] || [ "$what" = e2e ]; then
-	# One built system for all e2e scripts: boot.sh (first in order)
-	# builds it here, later scripts boot it.
-	MKDISTRO_E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-e2e.XXXXXX")
-	export MKDISTRO_E2E_WORK
-	trap 'rm -rf "$MKDISTRO_E2E_WORK"' EXIT
-	for t in tests/e2e/boot.sh $(ls tests/e2e/*.sh | grep -v -e /boot.sh -e /lib.sh); do
+# Run the end-to-end scripts given, counting their TAP lines. They share
+# one built system, $MKDISTRO_E2E_WORK: made here (and removed at the end)
+# unless the caller gives one, as .ci/run does so that make check and make
+# check-slow build it once.
+run_e2e() {
+	for t in "$@"; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
 		echo "== e2e $name"
@@ -109,6 +110,21 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
 		fail=$((fail + f))
 		[ "$f" -ne 0 ] && failed="$failed $name"
 	done
+}
+
+if [ "$what" = all ] || [ "$what" = e2e ] || [ "$what" = slow ]; then
+	if [ -z "${MKDISTRO_E2E_WORK:-}" ]; then
+		MKDISTRO_E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/mkdistro-e2e.XXXXXX")
+		trap 'rm -rf "$MKDISTRO_E2E_WORK"' EXIT
+	fi
+	export MKDISTRO_E2E_WORK
+fi
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+	# boot.sh (first in order) builds the shared system, later scripts boot it.
+	run_e2e tests/e2e/boot.sh $(ls tests/e2e/*.sh | grep -v -e /boot.sh -e /lib.sh)
+fi
+if [ "$what" = slow ]; then
+	run_e2e tests/slow/*.sh
 fi
 
 [ -n "$skipped" ] && echo "skipped (could not run on this machine, see above):$skipped"

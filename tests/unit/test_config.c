@@ -67,6 +67,8 @@ static char *default_describe(void)
 			 "version = %s\n"
 			 "fragment =\n"
 			 "cmdline =\n"
+			 "source =\n"
+			 "config = tinyconfig\n"
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
@@ -105,6 +107,8 @@ static void check_defaults(const struct config *c)
 	assert_int_equal(c->ccache, 0);
 	assert_string_equal(c->init, "busybox");
 	assert_null(c->entries);
+	assert_null(c->linux_source);
+	assert_string_equal(c->linux_config, "tinyconfig");
 }
 
 static void test_builtin_default(void **state)
@@ -479,6 +483,44 @@ static void test_comments_and_long_lines(void **state)
 	free(file);
 }
 
+/* [linux] source and config: a tree, and the base configuration. */
+static void test_linux_tree_keys(void **state)
+{
+	struct config c;
+	put_dir("lt/tree");
+	put_file("lt/my.config", "CONFIG_X=y\n");
+	put_file("lt/mkdistro.conf", "[linux]\nsource = tree\nconfig = my.config\n");
+	char *err = load_err(&c, "lt/mkdistro.conf", 0);
+	assert_string_equal(err, "");
+	char *tree = path_join(realtmp, "lt/tree"), *cfgfile = path_join(realtmp, "lt/my.config");
+	assert_string_equal(c.linux_source, tree);
+	assert_string_equal(c.linux_config, cfgfile);
+	assert_reloads(&c, "lt/mkdistro.conf");
+	config_free(&c);
+	free(err);
+
+	put_file("lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
+	err = load_err(&c, "lt/mkdistro.conf", 0);
+	assert_string_equal(c.linux_config, "defconfig");
+	assert_null(c.linux_source);
+	config_free(&c);
+	free(err);
+
+	put_file("lt/mkdistro.conf", "[linux]\nsource = my.config\nconfig = allyesconfig\n");
+	err = load_err(&c, "lt/mkdistro.conf", -1);
+	char *conf = tpath("lt/mkdistro.conf");
+	char *want = xasprintf("mkdistro: %1$s:2: source '%2$s' in [linux] is not a directory\n"
+			       "mkdistro: %1$s:3: config '%3$s/lt/allyesconfig' in [linux]: No such file "
+			       "or directory\n",
+			       conf, cfgfile, realtmp);
+	assert_string_equal(err, want);
+	free(want);
+	free(conf);
+	free(err);
+	free(tree);
+	free(cfgfile);
+}
+
 static void test_memory_values(void **state)
 {
 	static const struct { const char *text; int mb; } cases[] = {
@@ -508,7 +550,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 16);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
@@ -549,6 +591,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_more_errors, restore),
 		cmocka_unit_test_teardown(test_comments_and_long_lines, restore),
 		cmocka_unit_test_teardown(test_memory_values, restore),
+		cmocka_unit_test_teardown(test_linux_tree_keys, restore),
 		cmocka_unit_test_teardown(test_keys_table, restore),
 	};
 	return cmocka_run_group_tests(tests, testdir_group_setup, testdir_group_teardown);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,7 +98,7 @@ static int wait_gone(pid_t pid, double seconds)
 }
 
 /* Wait up to SECONDS for PID to end, leaving it to be reaped by
- * proc_wait. If it does not end, kill its group (so that a failing test
+ * child_finish(). If it does not end, kill its group (so that a failing test
  * does not hang or leave it behind) and return 0. */
 static int ends_within(pid_t pid, double seconds)
 {
@@ -294,13 +296,16 @@ static void test_missing_program(void **state)
 	capture_start(&c, 2);
 	int rc1 = proc_run(argv, NULL, NULL, NULL);
 	int rc2 = proc_capture(argv, NULL, NULL, &out);
-	pid_t pid = proc_start(argv, NULL, NULL, NULL);
+	struct child ch = {.argv = argv};
+	int rc3 = child_start(&ch);
 	char *err = capture_end(&c);
 	setenv("PATH", oldpath, 1);
 	free(oldpath);
 	assert_int_equal(rc1, -1);
 	assert_int_equal(rc2, -1);
-	assert_int_equal(pid, -1);
+	assert_int_equal(rc3, -1);
+	assert_int_equal(ch.pid, 0);
+	assert_int_equal(ch.exec_failed, 1);
 	assert_int_equal(out.len, 0);
 	assert_non_null(strstr(err, "mkdistro: cannot run 'mkdistro-no-such-program': "));
 	assert_non_null(strstr(err, strerror(ENOENT)));
@@ -331,21 +336,292 @@ static void test_proc_need(void **state)
 	free(err);
 }
 
+/* Start ARGV with its output in LOG (or inherited); returns it started. */
+static struct child start(char **argv, const char *log)
+{
+	struct child c = { .argv = argv, .log = log };
+	if (log) {
+		c.out = CHILD_LOG;
+		c.err = CHILD_STDOUT;
+	}
+	assert_int_equal(child_start(&c), 0);
+	assert_true(c.pid > 0);
+	return c;
+}
+
 static void test_own_process_group(void **state)
 {
 	char *argv[] = { "sleep", "30", NULL };
-	pid_t pid = proc_start(argv, NULL, NULL, NULL);
-	assert_true(pid > 0);
+	struct child c = start(argv, NULL);
+	pid_t pid = c.pid;
 	pid_t pg = getpgid(pid);
 	pid_t mine = getpgrp();
 	/* End it before asserting, so that a failure leaves nothing. */
 	kill(-pid, SIGTERM);
 	if (!ends_within(pid, 5))
 		kill(pid, SIGTERM);
-	int rc = proc_wait(pid);
+	int rc = child_finish(&c);
+	assert_int_equal(c.pid, 0);
+	assert_int_equal(c.status, rc);
+	/* Reaped already: the same status again. */
+	assert_int_equal(child_finish(&c), rc);
 	assert_int_equal(pg, pid);
 	assert_true(pg != mine);
 	assert_int_equal(rc, 128 + SIGTERM);
+}
+
+/* Everything readable from FD until its end (new memory); FD is closed. */
+static char *read_all(int fd)
+{
+	struct buf b = { 0 };
+	char chunk[512];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	return b.s ? buf_steal(&b) : xstrdup("");
+}
+
+static void test_child_streams(void **state)
+{
+	struct fx *f = *state;
+
+	/* Pipes both ways. */
+	char *cat[] = { "cat", NULL };
+	struct child c = { .argv = cat, .in = CHILD_PIPE, .out = CHILD_PIPE };
+	assert_int_equal(child_start(&c), 0);
+	assert_true(c.in_fd > 2 && c.out_fd > 2);
+	/* mkdistro's ends are not passed on to other children. */
+	assert_true(fcntl(c.in_fd, F_GETFD) & FD_CLOEXEC);
+	assert_true(fcntl(c.out_fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(write(c.in_fd, "through\n", 8), 8);
+	close(c.in_fd);
+	char *text = read_all(c.out_fd);
+	assert_int_equal(child_finish(&c), 0);
+	assert_string_equal(text, "through\n");
+	free(text);
+
+	/* The caller's descriptor, and stderr with stdout. */
+	char *path = path_join(f->dir, "out");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	char *both[] = { "sh", "-c", "echo a; echo b >&2", NULL };
+	c = (struct child){ .argv = both, .out = CHILD_FD, .out_fd = fd, .err = CHILD_STDOUT };
+	assert_int_equal(child_start(&c), 0);
+	assert_int_equal(child_finish(&c), 0);
+	close(fd);
+	assert_file(path, "a\nb\n");
+
+	/* stdout to /dev/null, stderr on a pipe. */
+	c = (struct child){ .argv = both, .out = CHILD_NULL, .err = CHILD_PIPE };
+	assert_int_equal(child_start(&c), 0);
+	text = read_all(c.err_fd);
+	assert_int_equal(child_finish(&c), 0);
+	assert_string_equal(text, "b\n");
+	free(text);
+
+	/* A caller's descriptor that is one of the standard ones: stdout as
+	 * the child's stderr, stderr as its stdout. */
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	struct capture cap;
+	capture_start(&cap, 2);
+	int saved = dup(1);
+	assert_int_equal(dup2(p[1], 1), 1);
+	close(p[1]);
+	c = (struct child){ .argv = both, .out = CHILD_FD, .out_fd = 2, .err = CHILD_FD,
+			    .err_fd = 1 };
+	int rc = child_start(&c);
+	dup2(saved, 1);
+	close(saved);
+	int st = rc == 0 ? child_finish(&c) : -1;
+	char *err = capture_end(&cap);
+	assert_int_equal(rc, 0);
+	assert_int_equal(st, 0);
+	assert_string_equal(err, "a\n");
+	text = read_all(p[0]);
+	assert_string_equal(text, "b\n");
+	free(text);
+	free(err);
+	free(path);
+}
+
+/* A child that runs a function: its own group, stdin from /dev/null, the
+ * function's result as its status, and its output where it was asked. */
+static int in_child(void *arg)
+{
+	char c;
+	if (getpgrp() != getpid())
+		return 2;
+	if (read(0, &c, 1) != 0)
+		return 3;
+	printf("%s", (const char *)arg);
+	return 7;
+}
+
+static void test_child_function(void **state)
+{
+	/* Unflushed output of ours is not written twice. */
+	printf("%s", "");
+	struct child c = { .fn = in_child, .arg = "from the child\n", .out = CHILD_PIPE };
+	assert_int_equal(child_start(&c), 0);
+	char *text = read_all(c.out_fd);
+	assert_int_equal(child_finish(&c), 7);
+	assert_string_equal(text, "from the child\n");
+	free(text);
+}
+
+/* Fork a process standing in for mkdistro: it starts "sleep 30" as a child
+ * with PDEATHSIG, tells its pid, then, with HANDLERS, installs mkdistro's
+ * signal handlers and raises SIGTERM, or else waits to be killed. Returns
+ * the sleep's pid (-1 if none) and the stand-in's in *MID. */
+static pid_t stand_in(int handlers, int pdeathsig, pid_t *mid)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	*mid = fork();
+	assert_true(*mid >= 0);
+	if (*mid == 0) {
+		close(p[0]);
+		proc_forget_all();
+		if (handlers)
+			proc_install_signal_handlers();
+		char *argv[] = { "sleep", "30", NULL };
+		struct child c = { .argv = argv, .pdeathsig = pdeathsig };
+		pid_t pid = child_start(&c) == 0 ? c.pid : -1;
+		if (write(p[1], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+			_exit(2);
+		close(p[1]);
+		if (handlers)
+			raise(SIGTERM);
+		else
+			pause();
+		_exit(1);
+	}
+	close(p[1]);
+	pid_t pid = -1;
+	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+/* A child with pdeathsig ends when the process that started it dies,
+ * even of SIGKILL, though nothing kills its group. */
+static void test_child_pdeathsig(void **state)
+{
+	pid_t mid;
+	pid_t pid = stand_in(0, SIGKILL, &mid);
+	kill(mid, SIGKILL);
+	waitpid(mid, NULL, 0);
+	assert_true(pid > 0);
+	int dead = wait_gone(pid, 3);
+	if (!dead)
+		kill(pid, SIGKILL);
+	assert_true(dead);
+}
+
+/* A foreground child on a terminal: it gets the keyboard's Ctrl-C and
+ * mkdistro (here a stand-in on a pseudo terminal, with mkdistro's signal
+ * handlers) does not; afterwards the terminal is the stand-in's again,
+ * with its settings back. */
+static void test_child_foreground(void **state)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	char *name = xstrdup(ptsname(master));
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	pid_t mid = fork();
+	assert_true(mid >= 0);
+	if (mid == 0) {
+		/* The pseudo terminal becomes the controlling terminal of a
+		 * session of its own. */
+		close(p[0]);
+		setsid();
+		int tty = open(name, O_RDWR);
+		if (tty < 0)
+			_exit(2);
+		dup2(tty, 0);
+		dup2(tty, 1);
+		dup2(tty, 2);
+		close(tty);
+		proc_forget_all();
+		proc_install_signal_handlers();
+		char *argv[] = { "sh", "-c", "stty -echo; echo ready; exec sleep 30", NULL };
+		struct child c = { .argv = argv, .in = CHILD_INHERIT, .foreground = 1 };
+		int res[3] = { -1, 0, 0 };
+		if (child_start(&c) == 0)
+			res[0] = child_finish(&c);
+		struct termios tio;
+		res[1] = tcgetpgrp(0) == getpgrp();
+		res[2] = tcgetattr(0, &tio) == 0 && (tio.c_lflag & ECHO);
+		if (write(p[1], res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(3);
+		_exit(0);
+	}
+	close(p[1]);
+	/* Ctrl-C once the child has changed the terminal and says so. */
+	struct buf seen = { 0 };
+	double end = now_seconds() + 10;
+	while (!(seen.s && strstr(seen.s, "ready")) && now_seconds() < end) {
+		struct pollfd pfd = { .fd = master, .events = POLLIN };
+		char chunk[256];
+		if (poll(&pfd, 1, 100) > 0) {
+			ssize_t n = read(master, chunk, sizeof(chunk));
+			if (n <= 0)
+				break;
+			buf_add(&seen, chunk, (size_t)n);
+		}
+	}
+	int ready = seen.s && strstr(seen.s, "ready");
+	assert_int_equal(write(master, "\003", 1), 1);
+	int res[3] = { 0, 0, 0 };
+	ssize_t n = read(p[0], res, sizeof(res));
+	close(p[0]);
+	if (n != (ssize_t)sizeof(res))
+		kill(mid, SIGKILL);
+	int st;
+	assert_int_equal(waitpid(mid, &st, 0), mid);
+	close(master);
+	buf_free(&seen);
+	free(name);
+	assert_true(ready);
+	assert_int_equal(n, (ssize_t)sizeof(res));
+	/* The stand-in was not interrupted: it reported and exited 0. */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(res[0], 128 + SIGINT);
+	assert_int_equal(res[1], 1);
+	assert_int_equal(res[2], 1);
+}
+
+/* A foreground child needs mkdistro in the terminal's foreground: it is
+ * refused, not started, otherwise. */
+static void test_child_foreground_refused(void **state)
+{
+	int saved = dup(0);
+	int null = open("/dev/null", O_RDONLY);
+	assert_true(saved >= 0 && null >= 0);
+	dup2(null, 0);
+	close(null);
+	char *argv[] = { "true", NULL };
+	struct child c = { .argv = argv, .in = CHILD_INHERIT, .foreground = 1 };
+	struct capture cap;
+	capture_start(&cap, 2);
+	int rc = child_start(&c);
+	char *err = capture_end(&cap);
+	dup2(saved, 0);
+	close(saved);
+	assert_int_equal(rc, -1);
+	assert_int_equal(c.pid, 0);
+	assert_non_null(strstr(err, "mkdistro: cannot run 'true' on the terminal: mkdistro is "
+				    "not in its foreground"));
+	free(err);
 }
 
 /* What a child leaves running in its group is killed when it ends. */
@@ -409,13 +685,12 @@ static void test_kill_all_tree(void **state)
 	char *argv[] = { "sh", "-c", script, NULL };
 	/* The shell's "Terminated" goes to the log, not into the test output. */
 	char *log = path_join(f->dir, "log");
-	pid_t pid = proc_start(argv, NULL, log, NULL);
+	struct child c = start(argv, log);
 	free(log);
-	assert_true(pid > 0);
 	int up = appears_within(ready, 5);
 	proc_kill_all();
-	int ended = ends_within(pid, 5);
-	proc_wait(pid);
+	int ended = ends_within(c.pid, 5);
+	child_finish(&c);
 	/* The grandchild's trap runs after its shell parent has gone (it
 	 * waits for its sleep to end): wait for what it writes. */
 	int trapped = holds_within(got, "term\n", 5);
@@ -430,69 +705,58 @@ static void test_kill_all_tree(void **state)
 
 static void test_kill_all(void **state)
 {
+	struct fx *f = *state;
 	char *argv[] = { "sh", "-c", "sleep 30; exit 0", NULL };
-	pid_t a = proc_start(argv, NULL, NULL, NULL);
-	pid_t b = proc_start(argv, NULL, NULL, NULL);
-	assert_true(a > 0 && b > 0);
+	struct child a = start(argv, NULL), b = start(argv, NULL);
 	proc_kill_all();
-	int ea = ends_within(a, 5), eb = ends_within(b, 5);
-	int ra = proc_wait(a);
-	int rb = proc_wait(b);
+	int ea = ends_within(a.pid, 5), eb = ends_within(b.pid, 5);
+	int ra = child_finish(&a);
+	int rb = child_finish(&b);
 	assert_true(ea && eb);
 	assert_int_equal(ra, 128 + SIGTERM);
 	assert_int_equal(rb, 128 + SIGTERM);
 
-	/* A group that ignores SIGTERM gets SIGKILL after the grace period. */
-	char *stubborn[] = { "sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL };
-	pid_t c = proc_start(stubborn, NULL, NULL, NULL);
-	assert_true(c > 0);
-	/* Let the trap be set before the signal comes. */
-	struct timespec ts = { 0, 200 * 1000 * 1000 };
-	nanosleep(&ts, NULL);
+	/* A group that ignores SIGTERM gets SIGKILL after the grace period.
+	 * The signal must come after the trap is set, or the shell dies of
+	 * SIGTERM: it says when. */
+	char *ready = path_join(f->dir, "ready");
+	char *script = xasprintf("trap '' TERM; : > '%s'; while :; do sleep 0.05; done", ready);
+	char *stubborn[] = { "sh", "-c", script, NULL };
+	struct child c = start(stubborn, NULL);
+	int up = appears_within(ready, 5);
 	proc_kill_all();
-	int ec = ends_within(c, 5);
-	int rc = proc_wait(c);
+	int ec = ends_within(c.pid, 5);
+	int rc = child_finish(&c);
+	free(script);
+	free(ready);
+	assert_true(up);
 	assert_true(ec);
 	assert_int_equal(rc, 128 + SIGKILL);
 
-	/* Untracked groups are not ours to kill. */
-	pid_t d = proc_start(argv, NULL, NULL, NULL);
-	assert_true(d > 0);
-	proc_untrack(d);
+	/* A group mkdistro did not start is not its to kill. */
+	fflush(NULL);
+	pid_t d = fork();
+	assert_true(d >= 0);
+	if (d == 0) {
+		setpgid(0, 0);
+		execlp("sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(d, d);
 	proc_kill_all();
 	int alive = kill(d, 0) == 0 && !gone(d);
 	kill(-d, SIGKILL);
-	proc_wait(d);
+	waitpid(d, NULL, 0);
 	assert_true(alive);
 }
 
 /* An interrupted mkdistro kills its children and dies of the signal. */
 static void test_signal_handlers(void **state)
 {
-	int p[2];
-	assert_int_equal(pipe(p), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		proc_forget_all();
-		proc_install_signal_handlers();
-		char *argv[] = { "sleep", "30", NULL };
-		pid_t child = proc_start(argv, NULL, NULL, NULL);
-		if (write(p[1], &child, sizeof(child)) != (ssize_t)sizeof(child))
-			_exit(2);
-		close(p[1]);
-		raise(SIGTERM);
-		_exit(1);
-	}
-	close(p[1]);
-	pid_t child = -1;
-	ssize_t n = read(p[0], &child, sizeof(child));
-	close(p[0]);
+	pid_t pid;
+	pid_t child = stand_in(1, 0, &pid);
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_int_equal(n, (ssize_t)sizeof(child));
 	assert_true(child > 0);
 	int dead = wait_gone(child, 3);
 	if (!dead)
@@ -518,8 +782,13 @@ int main(void)
 		cmocka_unit_test(test_missing_program),
 		cmocka_unit_test(test_proc_need),
 		cmocka_unit_test(test_own_process_group),
+		cmocka_unit_test_setup_teardown(test_child_streams, setup, teardown),
+		cmocka_unit_test(test_child_function),
+		cmocka_unit_test(test_child_pdeathsig),
+		cmocka_unit_test(test_child_foreground),
+		cmocka_unit_test(test_child_foreground_refused),
 		cmocka_unit_test_setup_teardown(test_leftovers_killed, setup, teardown),
-		cmocka_unit_test(test_kill_all),
+		cmocka_unit_test_setup_teardown(test_kill_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_all_tree, setup, teardown),
 		cmocka_unit_test(test_signal_handlers),
 	};

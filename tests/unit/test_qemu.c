@@ -1,7 +1,6 @@
-/* Tests for qemu.c's pure logic: QEMU's argv, the run-qemu.sh text, the
- * accelerator's overrides, and the console parser fed with transcripts
- * like those a real boot prints (booting QEMU is the end-to-end tests'
- * business). */
+/* Tests for qemu.c: QEMU's argv, the run-qemu.sh text, and driven runs of
+ * a shell script that stands in for QEMU (booting QEMU is the end-to-end
+ * tests' business). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include "proc.h"
 #include "qemu.h"
 #include "util.h"
+#include "testutil.h"
 
 static struct boot test_boot(void)
 {
@@ -142,351 +142,6 @@ static void test_script(void **state)
 	s = qemu_script(&b);
 	assert_non_null(strstr(s, "accel=${MKDISTRO_ACCEL:-kvm}\n"));
 	free(s);
-}
-
-static void test_accel_overrides(void **state)
-{
-	struct boot b = test_boot();
-	b.accel = "tcg";
-	setenv("MKDISTRO_ACCEL", "kvm", 1);
-	assert_string_equal(qemu_accel(&b), "tcg");
-	b.accel = NULL;
-	assert_string_equal(qemu_accel(&b), "kvm");
-	setenv("MKDISTRO_ACCEL", "tcg", 1);
-	assert_string_equal(qemu_accel(&b), "tcg");
-	/* No kernel to probe with: nothing is run, TCG it is. */
-	setenv("MKDISTRO_ACCEL", "bogus", 1);
-	b.kernel = NULL;
-	assert_string_equal(qemu_accel(&b), "tcg");
-	unsetenv("MKDISTRO_ACCEL");
-}
-
-/* ---- console parser ---- */
-
-static const char boot_log[] =
-	"Linux version 6.1.176 (root@vm) #1\r\n"
-	"serial8250: ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A\r\n"
-	"Run /init as init process\r\n"
-	"\r\n"
-	"BusyBox v1.35.0 built-in shell (ash)\r\n"
-	"\r\n";
-
-/* Feed S in pieces of STEP bytes (0: at once) at time T. */
-static void feed(struct console *c, const char *s, size_t step, double t)
-{
-	size_t n = strlen(s);
-	if (!step)
-		step = n ? n : 1;
-	for (size_t i = 0; i < n; i += step)
-		console_feed(c, s + i, n - i < step ? n - i : step, t);
-}
-
-static char *take(struct buf *b)
-{
-	char *s = xstrdup(b->s ? b->s : "");
-	b->len = 0;
-	if (b->s)
-		b->s[0] = '\0';
-	return s;
-}
-
-static void expect_send(struct console *c, const char *want)
-{
-	char *s = take(&c->send);
-	assert_string_equal(s, want);
-	free(s);
-}
-
-static void expect_out(struct console *c, const char *want)
-{
-	char *s = take(&c->out);
-	assert_string_equal(s, want);
-	free(s);
-}
-
-/* A whole command run, fed in pieces of every size from 1 byte up. */
-static void test_console_command(void **state)
-{
-	const char *cmd = "echo \"a b\"\nexit 7";
-	for (size_t step = 0; step <= 40; step++) {
-		struct console c;
-		console_init(&c, CONSOLE_COMMAND, cmd);
-		assert_non_null(c.script);
-
-		feed(&c, boot_log, step, 0.5);
-		assert_int_equal(c.state, CONSOLE_BOOT);
-		assert_true(c.init == 0.5);
-		assert_true(c.first_output == 0.5);
-		assert_int_equal(c.send.len, 0);
-
-		/* BusyBox asks the terminal for the cursor after the prompt. */
-		feed(&c, "mkdistro:/# \033[6n", step, 1.0);
-		assert_int_equal(c.state, CONSOLE_SETUP);
-		assert_true(c.prompt == 1.0);
-		expect_send(&c, "stty -echo; dmesg -n 1 2>/dev/null; printf '\\036MKD-READY\\n'\n");
-
-		/* The echo of the setup line is no marker; the output is. */
-		feed(&c, "stty -echo; dmesg -n 1 2>/dev/null; printf '\\036MKD-READY\\n'\r\n", step, 1.1);
-		assert_int_equal(c.state, CONSOLE_SETUP);
-		feed(&c, "\036MKD-READY\r\nmkdistro:/# ", step, 1.2);
-		assert_int_equal(c.state, CONSOLE_SENT);
-		char *script = take(&c.send);
-		assert_string_equal(script, c.script);
-		free(script);
-
-		feed(&c, "> > mkdistro:/# \036MKD-BEGIN\r\n", step, 1.3);
-		assert_int_equal(c.state, CONSOLE_RUN);
-		assert_int_equal(c.out.len, 0);
-
-		/* CR LF becomes LF, a lone CR stays, a \036 that is no marker
-		 * is output, and the marker may follow unterminated output. */
-		feed(&c, "a b\r\nx\ry\r\n\036MKD-ENDX\r\n\036MKD-END 1234\r\nno newline", step, 1.4);
-		assert_int_equal(c.state, CONSOLE_RUN);
-		feed(&c, "\036MKD-END 7\r\nmkdistro:/# ", step, 1.5);
-		assert_int_equal(c.state, CONSOLE_DONE);
-		assert_int_equal(c.status, 7);
-		expect_out(&c, "a b\nx\ry\n\036MKD-ENDX\n\036MKD-END 1234\nno newline");
-		console_free(&c);
-	}
-}
-
-/* Output streams as it comes, without waiting for the end of a line. */
-static void test_console_streams(void **state)
-{
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "cat");
-	feed(&c, "x# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
-	feed(&c, "Name? ", 0, 2);
-	expect_out(&c, "Name? ");
-	feed(&c, "abc\r", 0, 2);
-	expect_out(&c, "abc");
-	feed(&c, "\n\036MKD", 0, 2);
-	expect_out(&c, "\n");
-	feed(&c, "-END 0", 0, 2);
-	assert_int_equal(c.state, CONSOLE_RUN);
-	feed(&c, "\n", 0, 2);
-	assert_int_equal(c.state, CONSOLE_DONE);
-	assert_int_equal(c.status, 0);
-	assert_int_equal(c.out.len, 0);
-	console_free(&c);
-}
-
-static void test_console_panic(void **state)
-{
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, boot_log, 7, 0.5);
-	feed(&c, "Kernel panic - not syncing: Requested init /nonexistent failed (error -2).\r\n", 5,
-	     0.6);
-	assert_int_equal(c.state, CONSOLE_FAILED);
-	assert_int_equal(c.kind, BOOT_PANIC);
-	assert_string_equal(c.failure, "kernel panic: the init= program could not be run: 'Kernel "
-				       "panic - not syncing: Requested init /nonexistent failed "
-				       "(error -2).'");
-	char *tail = console_tail(&c, "| ");
-	assert_non_null(strstr(tail, "| Run /init as init process\n"));
-	assert_non_null(strstr(tail, "| Kernel panic - not syncing: Requested init"));
-	free(tail);
-	console_free(&c);
-
-	/* A panic while the command runs also counts. */
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, "# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
-	feed(&c, "[ 1.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n",
-	     0, 2);
-	assert_int_equal(c.state, CONSOLE_FAILED);
-	assert_int_equal(c.kind, BOOT_INIT);
-	assert_string_equal(c.failure, "init exited with status 1: 'Kernel panic - not syncing: "
-				       "Attempted to kill init! exitcode=0x00000100'");
-	console_free(&c);
-}
-
-/* Feed LINES at boot; the parser must fail with KIND and a diagnosis
- * starting with WHAT. */
-static void expect_failure(const char *lines, enum boot_failure kind, const char *what)
-{
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, boot_log, 5, 0.5);
-	feed(&c, lines, 3, 0.6);
-	if (c.state != CONSOLE_FAILED || strncmp(c.failure, what, strlen(what)))
-		fprintf(stderr, "state %d, failure: %s\n", c.state, c.failure ? c.failure : "-");
-	assert_int_equal(c.state, CONSOLE_FAILED);
-	assert_int_equal(c.kind, kind);
-	assert_memory_equal(c.failure, what, strlen(what));
-	console_free(&c);
-}
-
-static void test_console_failures(void **state)
-{
-	expect_failure("[    0.5] Kernel panic - not syncing: Attempted to kill init! "
-		       "exitcode=0x00000009\r\n",
-		       BOOT_INIT, "init was killed by signal 9 SIGKILL: 'Kernel panic");
-	expect_failure("Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\r\n",
-		       BOOT_INIT, "init was killed by signal 11 SIGSEGV");
-	expect_failure("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000300\n",
-		       BOOT_INIT, "init exited with status 3: ");
-	/* The kernel would go on to /sbin/init: the failure is seen at once. */
-	expect_failure("Failed to execute /init (error -2)\r\nRun /sbin/init as init process\r\n",
-		       BOOT_INIT,
-		       "init could not be executed (ENOENT: the file, its #! interpreter or its "
-		       "ELF loader is missing): 'Failed to execute /init (error -2)'");
-	expect_failure("Failed to execute /init (error -8)\r\n", BOOT_INIT,
-		       "init could not be executed (ENOEXEC: ");
-	expect_failure("Failed to execute /init (error -13)\r\n", BOOT_INIT,
-		       "init could not be executed (EACCES: not executable)");
-	expect_failure("Failed to execute /init (error -99)\r\n", BOOT_INIT,
-		       "init could not be executed: 'Failed");
-	expect_failure("Initramfs unpacking failed: invalid magic at start of compressed archive\r\n",
-		       BOOT_PANIC,
-		       "the kernel could not unpack the initramfs: 'Initramfs unpacking failed: "
-		       "invalid magic at start of compressed archive'");
-	expect_failure("Kernel panic - not syncing: No working init found.  Try passing init= "
-		       "option to kernel. See Linux Documentation/admin-guide/init.rst for "
-		       "guidance.\r\n",
-		       BOOT_PANIC, "kernel panic: no working init found");
-	expect_failure("VFS: Cannot open root device \"(null)\" or unknown-block(0,0): error -6\r\n"
-		       "Kernel panic - not syncing: VFS: Unable to mount root fs on "
-		       "unknown-block(0,0)\r\n",
-		       BOOT_PANIC, "kernel panic: no /init in the initramfs");
-	expect_failure("Kernel panic - not syncing: Requested init /x failed (error -2).\r\n",
-		       BOOT_PANIC, "kernel panic: the init= program could not be run: 'Kernel");
-	expect_failure("Kernel panic - not syncing: Out of memory and no killable processes...\r\n",
-		       BOOT_PANIC, "kernel panic: 'Kernel panic - not syncing: Out of memory");
-
-	/* Once the command runs, its output may say anything but a panic. */
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "true");
-	feed(&c, "# ", 0, 1);
-	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\n", 0, 1);
-	feed(&c, "Failed to execute /init (error -2)\nInitramfs unpacking failed: x\n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
-	console_free(&c);
-}
-
-static void test_console_no_false_prompt(void **state)
-{
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "true");
-	/* Complete lines ending in "# " and text without it are no prompt. */
-	feed(&c, "# \r\nsh-like # \n", 0, 1);
-	feed(&c, "partial line", 0, 1);
-	feed(&c, "\033[6n", 0, 1);
-	assert_int_equal(c.state, CONSOLE_BOOT);
-	assert_int_equal(c.send.len, 0);
-	/* "Please press Enter" gets one Enter per line. */
-	feed(&c, "\r\nPlease press Enter to activate this console. ", 0, 1);
-	feed(&c, " ", 0, 1);
-	expect_send(&c, "\n");
-	feed(&c, "\r\n/ $ ", 0, 2);
-	assert_int_equal(c.state, CONSOLE_SETUP);
-	console_free(&c);
-
-	/* Watching only never types. */
-	console_init(&c, CONSOLE_WATCH, NULL);
-	feed(&c, "x:/# ", 0, 0.25);
-	assert_int_equal(c.state, CONSOLE_BOOT);
-	assert_int_equal(c.send.len, 0);
-	assert_true(c.first_output == 0.25);
-	console_free(&c);
-}
-
-static void test_console_pipe(void **state)
-{
-	struct console c;
-	console_init(&c, CONSOLE_PIPE, NULL);
-	feed(&c, boot_log, 3, 1);
-	feed(&c, "mkdistro:/# ", 3, 1);
-	expect_send(&c, "stty -echo; dmesg -n 1 2>/dev/null; PS1= PS2=; printf '\\036MKD-READY\\n'\n");
-	feed(&c, "\036MKD-READY\r\n", 3, 1);
-	assert_int_equal(c.state, CONSOLE_RUN);
-	console_input(&c, "uname -r\necho x", 15);
-	console_input_eof(&c);
-	console_input_eof(&c);
-	expect_send(&c, "uname -r\necho x\nprintf '\\036MKD-EOF\\n'\n");
-	feed(&c, "6.1.176\r\nx\r\n\036MKD-EOF\r\n", 4, 2);
-	assert_int_equal(c.state, CONSOLE_DONE);
-	expect_out(&c, "6.1.176\nx\n");
-	console_free(&c);
-
-	/* Empty input: only the marker. */
-	console_init(&c, CONSOLE_PIPE, NULL);
-	console_input_eof(&c);
-	expect_send(&c, "printf '\\036MKD-EOF\\n'\n");
-	console_free(&c);
-}
-
-static void test_command_text(void **state)
-{
-	char *s = console_command_text("echo 'a'\n");
-	assert_string_equal(s, "mkdir -p /tmp; cat >/tmp/mkdistro-cmd.sh <<'MKDISTRO_EOF'\n"
-			       "echo 'a'\n"
-			       "MKDISTRO_EOF\n"
-			       "printf '\\036MKD-BEGIN\\n'; sh /tmp/mkdistro-cmd.sh </dev/null; "
-			       "printf '\\036MKD-END %d\\n' $?\n");
-	free(s);
-
-	/* A line equal to the delimiter picks another; control characters
-	 * get a Ctrl-V before them; a missing final newline is added. */
-	s = console_command_text("MKDISTRO_EOF\nMKDISTRO_EOF_1\na\001\tb\177\rc");
-	assert_non_null(strstr(s, "<<'MKDISTRO_EOF_2'\nMKDISTRO_EOF\nMKDISTRO_EOF_1\n"
-				  "a\026\001\tb\026\177\026\rc\nMKDISTRO_EOF_2\nprintf"));
-	free(s);
-
-	s = console_command_text("");
-	assert_non_null(strstr(s, "<<'MKDISTRO_EOF'\nMKDISTRO_EOF\n"));
-	free(s);
-
-	char *line = xmalloc(QEMU_CMD_LINE_MAX + 2);
-	memset(line, 'x', QEMU_CMD_LINE_MAX + 1);
-	line[QEMU_CMD_LINE_MAX + 1] = '\0';
-	assert_null(console_command_text(line));
-	line[QEMU_CMD_LINE_MAX] = '\0';
-	s = console_command_text(line);
-	assert_non_null(s);
-	free(s);
-	free(line);
-
-	char *big = xmalloc(QEMU_CMD_MAX + 2);
-	for (size_t i = 0; i <= QEMU_CMD_MAX; i++)
-		big[i] = i % 80 == 79 ? '\n' : 'y';
-	big[QEMU_CMD_MAX + 1] = '\0';
-	assert_null(console_command_text(big));
-	big[QEMU_CMD_MAX] = '\0';
-	s = console_command_text(big);
-	assert_non_null(s);
-	free(s);
-	free(big);
-
-	struct console c;
-	console_init(&c, CONSOLE_COMMAND, "x\n");
-	assert_non_null(c.script);
-	console_free(&c);
-}
-
-static void test_console_tail(void **state)
-{
-	struct console c;
-	console_init(&c, CONSOLE_WATCH, NULL);
-	for (int i = 0; i < CONSOLE_TAIL + 5; i++) {
-		char line[32];
-		snprintf(line, sizeof(line), "line %d\r\n", i);
-		feed(&c, line, 0, 1);
-	}
-	feed(&c, "last\033[1m", 0, 1);
-	char *tail = console_tail(&c, "> ");
-	struct buf want = {0};
-	for (int i = 5; i < CONSOLE_TAIL + 5; i++)
-		buf_printf(&want, "> line %d\n", i);
-	buf_addstr(&want, "> last?[1m\n");
-	assert_string_equal(tail, want.s);
-	buf_free(&want);
-	free(tail);
-	console_free(&c);
 }
 
 /* ---- real runs of a fake QEMU -------------------------------------- */
@@ -620,6 +275,19 @@ static void test_run_qemu_fails(void **state)
 	rc = fake_run(f, "true", &t, &secs);
 	assert_int_equal(rc, -BOOT_QEMU_START);
 
+	/* There, but it cannot be run (its #! interpreter is missing). */
+	const char *broken = "#!/nonexistent/interpreter\n";
+	assert_int_equal(write_file_atomic(f->path, broken, strlen(broken), 0755), 0);
+	struct capture c;
+	capture_start(&c, 2);
+	rc = fake_run(f, "true", &t, &secs);
+	char *err = capture_end(&c);
+	assert_int_equal(rc, -BOOT_QEMU_START);
+	assert_int_equal(t.failure, BOOT_QEMU_START);
+	assert_non_null(strstr(err, "cannot run '"));
+	assert_non_null(strstr(err, strerror(ENOENT)));
+	free(err);
+
 	/* The guest rebooted before the prompt: QEMU ended, not a start. */
 	fake_script(f, BOOT_LINES "exit 0\n");
 	rc = fake_run(f, "true", &t, &secs);
@@ -656,6 +324,23 @@ static void test_run_stall_and_timeout(void **state)
 	assert_int_equal(rc, -BOOT_TIMEOUT);
 	assert_string_equal(t.diagnosis, "timed out after 1 s before the shell prompt");
 	assert_true(secs >= 1 && secs < 4);
+}
+
+/* The accelerator probe's boot: any console output counts, within the
+ * time given. */
+static void test_first_output(void **state)
+{
+	struct fake *f = *state;
+	fake_script(f, "printf 'SeaBIOS'\nexec sleep 30\n");
+	double t0 = now_seconds();
+	assert_int_equal(qemu_first_output(&f->boot, 5), 1);
+	assert_true(now_seconds() - t0 < 3);
+
+	fake_script(f, "exec sleep 30\n");
+	t0 = now_seconds();
+	assert_int_equal(qemu_first_output(&f->boot, 0.5), 0);
+	double secs = now_seconds() - t0;
+	assert_true(secs >= 0.5 && secs < 3);
 }
 
 /* kill -9 of the process driving QEMU leaves no QEMU behind. */
@@ -712,20 +397,12 @@ int main(void)
 		cmocka_unit_test(test_argv_interactive),
 		cmocka_unit_test(test_argv_other_machine),
 		cmocka_unit_test(test_script),
-		cmocka_unit_test(test_accel_overrides),
-		cmocka_unit_test(test_console_command),
-		cmocka_unit_test(test_console_streams),
-		cmocka_unit_test(test_console_panic),
-		cmocka_unit_test(test_console_no_false_prompt),
-		cmocka_unit_test(test_console_pipe),
-		cmocka_unit_test(test_command_text),
-		cmocka_unit_test(test_console_tail),
-		cmocka_unit_test(test_console_failures),
 		cmocka_unit_test_setup_teardown(test_run_success, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_panic_at_once, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_qemu_fails, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_stall_and_timeout, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_first_output, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_kills_qemu, fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
