@@ -488,31 +488,34 @@ static void test_linux_tree_keys(void **state)
 {
 	struct config c;
 	put_dir("lt/tree");
-	put_file("lt/my.config", "CONFIG_X=y\n");
-	put_file("lt/mkdistro.conf", "[linux]\nsource = tree\nconfig = my.config\n");
+	write_test_file(testdir_group.path, "lt/my.config", "CONFIG_X=y\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf",
+			"[linux]\nsource = tree\nconfig = my.config\n");
 	char *err = load_err(&c, "lt/mkdistro.conf", 0);
 	assert_string_equal(err, "");
-	char *tree = path_join(realtmp, "lt/tree"), *cfgfile = path_join(realtmp, "lt/my.config");
+	char *tree = path_join(testdir_group.path, "lt/tree");
+	char *cfgfile = path_join(testdir_group.path, "lt/my.config");
 	assert_string_equal(c.linux_source, tree);
 	assert_string_equal(c.linux_config, cfgfile);
 	assert_reloads(&c, "lt/mkdistro.conf");
 	config_free(&c);
 	free(err);
 
-	put_file("lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
 	err = load_err(&c, "lt/mkdistro.conf", 0);
 	assert_string_equal(c.linux_config, "defconfig");
 	assert_null(c.linux_source);
 	config_free(&c);
 	free(err);
 
-	put_file("lt/mkdistro.conf", "[linux]\nsource = my.config\nconfig = allyesconfig\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf",
+			"[linux]\nsource = my.config\nconfig = allyesconfig\n");
 	err = load_err(&c, "lt/mkdistro.conf", -1);
-	char *conf = tpath("lt/mkdistro.conf");
+	char *conf = testdir_path(&testdir_group, "lt/mkdistro.conf");
 	char *want = xasprintf("mkdistro: %1$s:2: source '%2$s' in [linux] is not a directory\n"
 			       "mkdistro: %1$s:3: config '%3$s/lt/allyesconfig' in [linux]: No such file "
 			       "or directory\n",
-			       conf, cfgfile, realtmp);
+			       conf, cfgfile, testdir_group.path);
 	assert_string_equal(err, want);
 	free(want);
 	free(conf);
