@@ -213,8 +213,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_suite),
-		cmocka_unit_test_setup_teardown(test_suite_load, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_initrd, testdir_setup, testdir_teardown),
+		testdir_test(test_suite_load),
+		testdir_test(test_initrd),
 		cmocka_unit_test(test_parser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

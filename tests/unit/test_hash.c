@@ -189,8 +189,8 @@ int main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_addstr_terminator),
-		cmocka_unit_test_setup_teardown(test_file, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_file_errors, testdir_setup, testdir_teardown),
+		testdir_test(test_file),
+		testdir_test(test_file_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

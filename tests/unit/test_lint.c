@@ -556,19 +556,19 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean_system, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_init_missing, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_init_not_executable, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_init_interpreter, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_elf_arch, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_elf_loader, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_elf_kinds, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_console_node, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_options, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_fpu, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_options_context, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_archive, testdir_setup, testdir_teardown),
-		cmocka_unit_test_setup_teardown(test_print, testdir_setup, testdir_teardown),
+		testdir_test(test_clean_system),
+		testdir_test(test_init_missing),
+		testdir_test(test_init_not_executable),
+		testdir_test(test_init_interpreter),
+		testdir_test(test_elf_arch),
+		testdir_test(test_elf_loader),
+		testdir_test(test_elf_kinds),
+		testdir_test(test_console_node),
+		testdir_test(test_kernel_options),
+		testdir_test(test_kernel_fpu),
+		testdir_test(test_kernel_options_context),
+		testdir_test(test_bad_archive),
+		testdir_test(test_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

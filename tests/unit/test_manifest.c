@@ -81,7 +81,7 @@ static void test_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_text, testdir_setup, testdir_teardown),
+		testdir_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,13 +269,12 @@ static void test_cannot_make(void **state)
 
 int main(void)
 {
-#define T(test) cmocka_unit_test_setup_teardown(test, testdir_setup, testdir_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_new_directory),
-		T(test_not_from_working_directory),
-		T(test_existing_config),
-		T(test_keeps_other_files),
-		T(test_cannot_make),
+		testdir_test(test_new_directory),
+		testdir_test(test_not_from_working_directory),
+		testdir_test(test_existing_config),
+		testdir_test(test_keeps_other_files),
+		testdir_test(test_cannot_make),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

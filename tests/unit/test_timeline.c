@@ -75,17 +75,22 @@ static void assert_summary(const struct plan *p, const char *want)
 	free(svg);
 }
 
-/* Count the lines of TEXT that start with PREFIX. */
-static int lines_starting(const char *text, const char *prefix)
+/* The parser's reading of P's SVG has LINES grid lines and holds each
+ * of PARTS (NULL-terminated). */
+static void assert_reads(const struct plan *p, int lines, const char *const *parts)
 {
+	char *svg = timeline_svg(p);
+	char *sum = summary(svg);
 	int n = 0;
-	size_t len = strlen(prefix);
-	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
-		n += !strncmp(l, prefix, len);
-		if (!strchr(l, '\n'))
-			break;
-	}
-	return n;
+	for (const char *l = strstr(sum, "\nline "); l; l = strstr(l + 1, "\nline "))
+		n++;
+	if (n != lines)
+		fail_msg("%d grid lines, want %d, in:\n%s", n, lines, sum);
+	for (size_t i = 0; parts[i]; i++)
+		if (!strstr(sum, parts[i]))
+			fail_msg("no \"%s\" in:\n%s", parts[i], sum);
+	free(sum);
+	free(svg);
 }
 
 /* Done, cached and failed steps side by side: a bar each, at its start
@@ -146,28 +151,18 @@ static void test_scale(void **state)
 		step("blink", STEP_DONE, 0, 0.0001),
 	};
 	struct plan p = { .steps = s, .n = 2, .seconds = 2 };
-	char *svg = timeline_svg(&p);
-	char *sum = summary(svg);
 	/* 4 s to the end of "long", a grid line every 0.5 s. */
-	assert_int_equal(lines_starting(sum, "line "), 9);
-	assert_non_null(strstr(sum, "line 1030.0 1030.0\ntext 4 s\n"));
-	assert_non_null(strstr(sum, "text mkdistro build: 2.0 s"));
-	assert_non_null(strstr(sum, "rect 355.0 33 675.0 16 #4a7fc1\n"));
-	assert_non_null(strstr(sum, "rect 130.0 55 1.0 16 #4a7fc1\n"));
-	free(sum);
-	free(svg);
+	assert_reads(&p, 9, (const char *const[]){ "text mkdistro build: 2.0 s",
+						    "line 1030.0 1030.0\ntext 4 s\n",
+						    "rect 355.0 33 675.0 16 #4a7fc1\n",
+						    "rect 130.0 55 1.0 16 #4a7fc1\n", NULL });
 
 	/* A long build: a line every two minutes. */
 	s[0] = step("long", STEP_DONE, 0, 1000);
 	p.n = 1;
 	p.seconds = 1000;
-	svg = timeline_svg(&p);
-	sum = summary(svg);
-	assert_int_equal(lines_starting(sum, "line "), 9);
-	assert_non_null(strstr(sum, "text 960 s\n"));
-	assert_non_null(strstr(sum, "rect 130.0 33 900.0 16 #4a7fc1\n"));
-	free(sum);
-	free(svg);
+	assert_reads(&p, 9, (const char *const[]){ "text 960 s\n",
+						    "rect 130.0 33 900.0 16 #4a7fc1\n", NULL });
 }
 
 /* Nothing ran (everything up to date): grey marks only, and an axis of
@@ -190,14 +185,14 @@ static void test_all_cached(void **state)
 			   "text initramfs\n"
 			   "rect 130 55 4 16 #bbb\n");
 
-	/* And an empty plan is still a picture. */
+	/* And an empty plan is still a picture: the background, no bar. */
 	p.n = 0;
-	char *svg = timeline_svg(&p);
-	char *sum = summary(svg);
-	assert_int_equal(strncmp(sum, "svg 1050 60\n", 12), 0);
-	assert_int_equal(lines_starting(sum, "rect "), 1);
-	free(sum);
-	free(svg);
+	assert_summary(&p, "svg 1050 60\n"
+			   "rect - - 100% 100% white\n"
+			   "text mkdistro build: 0.0 s (grey: up to date, not run)\n"
+			   "line 130.0 130.0\ntext 0 s\n"
+			   "line 580.0 580.0\ntext 0.5 s\n"
+			   "line 1030.0 1030.0\ntext 1 s\n");
 }
 
 /* timeline_write: the same text in a file; an error names the file. */
@@ -232,12 +227,11 @@ static void test_write(void **state)
 
 int main(void)
 {
-#define T(test) cmocka_unit_test_setup_teardown(test, testdir_setup, testdir_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_bars),
-		T(test_scale),
-		T(test_all_cached),
-		T(test_write),
+		testdir_test(test_bars),
+		testdir_test(test_scale),
+		testdir_test(test_all_cached),
+		testdir_test(test_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 /* testutil: helpers shared by the unit tests (header only: each test is
- * one program linked with the project's objects). */
+ * one program linked with the project's objects): what a test writes to
+ * stdout or stderr caught (capture), a fresh directory for a test or a
+ * group of tests (testdir), files written and listed. */
 #ifndef MKDISTRO_TESTUTIL_H
 #define MKDISTRO_TESTUTIL_H
 
@@ -169,6 +171,9 @@ static inline int testdir_teardown(void **state)
 	return 0;
 }
 
+/* A cmocka test run in a testdir of its own (testdir_setup/teardown). */
+#define testdir_test(f) cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
+
 /* The directory a whole group of tests shares, for helpers that reach
  * it without a state: testdir_group_setup (a group setup) enters it and
  * puts it in *STATE too, testdir_group_teardown removes it. */
@@ -220,6 +225,7 @@ static inline void write_test_inplace(const char *path, const char *text, mode_t
 	assert_int_equal(close(fd), 0);
 }
 
+/* scandir's order for dir_listing: by strcmp, whatever the locale. */
 static inline int testutil_by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
