@@ -46,13 +46,7 @@ static char *accel_cache_path(const struct boot *b)
 		hasher_finish(h, hex);
 		hex[16] = '\0';
 
-		const char *xdg = getenv("XDG_CACHE_HOME");
-		const char *home = getenv("HOME");
-		char *dir = NULL;
-		if (xdg && *xdg == '/')
-			dir = path_join(xdg, "mkdistro");
-		else if (home && *home)
-			dir = xasprintf("%s/.cache/mkdistro", home);
+		char *dir = cache_dir(NULL);
 		if (dir) {
 			char *base = xasprintf("accel-%s-%s", b->arch->name, hex);
 			path = path_join(dir, base);

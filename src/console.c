@@ -106,18 +106,6 @@ void console_free(struct console *c)
 	memset(c, 0, sizeof(*c));
 }
 
-char *console_printable(const char *s, size_t n, size_t max)
-{
-	struct buf b = {0};
-	for (size_t i = 0; i < n && b.len < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\r')
-			continue;
-		buf_addch(&b, (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch);
-	}
-	return buf_steal(&b);
-}
-
 static void add_tail(struct console *c, const char *s, size_t n)
 {
 	int slot = (c->tailpos + c->ntail) % CONSOLE_TAIL;
@@ -128,7 +116,7 @@ static void add_tail(struct console *c, const char *s, size_t n)
 		c->ntail++;
 	}
 	free(c->tail[slot]);
-	c->tail[slot] = console_printable(s, n, 300);
+	c->tail[slot] = str_printable(s, n, 300);
 }
 
 char *console_tail(const struct console *c, const char *prefix)
@@ -137,7 +125,7 @@ char *console_tail(const struct console *c, const char *prefix)
 	for (int i = 0; i < c->ntail; i++)
 		buf_printf(&b, "%s%s\n", prefix, c->tail[(c->tailpos + i) % CONSOLE_TAIL]);
 	if (c->line.len) {
-		char *p = console_printable(c->line.s, c->line.len, 300);
+		char *p = str_printable(c->line.s, c->line.len, 300);
 		if (*p)
 			buf_printf(&b, "%s%s\n", prefix, p);
 		free(p);
@@ -158,7 +146,7 @@ static void fail(struct console *c, enum console_failure kind, const char *what,
 	const char *p = memmem(line, n, "Kernel panic", 12);
 	if (p)
 		n -= (size_t)(p - line), line = p;
-	char *text = console_printable(line, n, 200);
+	char *text = str_printable(line, n, 200);
 	free(c->failure);
 	c->failure = xasprintf("%s: '%s'", what, text);
 	free(text);

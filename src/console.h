@@ -85,9 +85,6 @@ void console_input_eof(struct console *c);
 char *console_tail(const struct console *c, const char *prefix);
 /* The first N bytes of c->send were typed: drop them from it. */
 void console_sent(struct console *c, size_t n);
-/* Printable copy of N bytes of console (or QEMU's) text (new memory): no
- * CR, other control characters as '?', at most MAX bytes. */
-char *console_printable(const char *s, size_t n, size_t max);
 /* The text typed to run CMD once the shell is set up (new memory), or NULL
  * after warn() when CMD is too long or has a line over CONSOLE_CMD_LINE_MAX. */
 char *console_command_text(const char *cmd);

@@ -36,16 +36,10 @@ void fetch_set_timeouts(long connect, long stall)
 
 char *fetch_cache_dir(void)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (xdg && xdg[0] == '/')
-		return path_join(xdg, "mkdistro/sources");
-	if (home && home[0])
-		return path_join(home, ".cache/mkdistro/sources");
-	warn("cannot find a cache directory: neither XDG_CACHE_HOME nor HOME is set");
-	return NULL;
+	char *d = cache_dir("sources");
+	if (!d)
+		warn("cannot find a cache directory: neither XDG_CACHE_HOME nor HOME is set");
+	return d;
 }
 
 /* The catalog is trusted, but a file name is joined to a directory path
@@ -437,10 +431,9 @@ static char *apt_summary(const char *logpath)
 	}
 	if (!pick)
 		pick = last;
-	char *s = xstrdup(pick ? pick : "no output");
-	for (unsigned char *p = (unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	if (!pick)
+		pick = "no output";
+	char *s = str_printable(pick, strlen(pick), strlen(pick));
 	free(text);
 	return s;
 }

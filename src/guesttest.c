@@ -50,10 +50,6 @@ static void add_script(struct guest_suite *s, const char *name, const char *text
 	s->v[s->n++] = (struct guest_script){.name = xstrdup(name), .text = copy, .len = len};
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 int guest_suite_load(struct guest_suite *s, const char *dir, int no_default)
 {
@@ -63,24 +59,13 @@ int guest_suite_load(struct guest_suite *s, const char *dir, int no_default)
 			add_script(s, guest_default_suite[i].name, guest_default_suite[i].text,
 				   guest_default_suite[i].len);
 	if (dir) {
-		DIR *d = opendir(dir);
-		if (!d) {
+		size_t n;
+		char **names = dir_list(dir, ".sh", 0, &n);
+		if (!names) {
 			warn("test scripts '%s':", dir);
 			guest_suite_free(s);
 			return -1;
 		}
-		char **names = NULL;
-		size_t n = 0;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			size_t len = strlen(e->d_name);
-			if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 3, ".sh"))
-				continue;
-			names = xreallocarray(names, n + 1, sizeof(*names));
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-		qsort(names, n, sizeof(*names), name_cmp);
 		int rc = 0;
 		for (size_t i = 0; i < n; i++) {
 			char *path = path_join(dir, names[i]);
@@ -121,33 +106,6 @@ void guest_suite_free(struct guest_suite *s)
 }
 
 /* ---- the image ----------------------------------------------------- */
-
-static int copy_fd(int in, int out, const char *from, const char *to, size_t *total)
-{
-	char chunk[64 * 1024];
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("read '%s':", from);
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				warn("write '%s':", to);
-				return -1;
-			}
-			off += w;
-		}
-		*total += (size_t)n;
-	}
-}
 
 int guest_initrd(const char *initrd, const struct guest_suite *s, int script_timeout,
 		 const char *out)

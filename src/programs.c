@@ -29,33 +29,6 @@ void programs_inputs(const struct config *cfg, struct step_inputs *in)
 	free(dir);
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Sorted names in DIR ending in SUFFIX (all if NULL); new memory. */
-static char **list_dir(const char *dir, const char *suffix, size_t *n)
-{
-	DIR *d = opendir(dir);
-	char **v = NULL;
-	*n = 0;
-	if (!d)
-		return NULL;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name), sl = suffix ? strlen(suffix) : 0;
-		if (de->d_name[0] == '.' || (suffix && (len <= sl || strcmp(de->d_name + len - sl, suffix))))
-			continue;
-		v = xreallocarray(v, *n + 1, sizeof(*v));
-		v[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_names);
-	return v;
-}
-
 /* Run the compiler command ARGV for PROG in SRC, its output to LOG.
  * Returns 0, or -1 after showing the compiler's message and warn(). */
 static int compile(const char *prog, char *const argv[], const char *src, const char *log)
@@ -84,7 +57,7 @@ int programs_build(const char *src, const char *cc, const char *dest, const char
 	rc = 0;
 	if (!src)
 		goto out;
-	names = list_dir(src, NULL, &n);
+	names = dir_list(src, NULL, 0, &n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *path = path_join(src, names[i]);
 		struct stat st;
@@ -95,7 +68,7 @@ int programs_build(const char *src, const char *cc, const char *dest, const char
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 			prog = xstrdup(names[i]);
 			size_t nc;
-			char **files = list_dir(path, ".c", &nc);
+			char **files = dir_list(path, ".c", 0, &nc);
 			if (nc == 0) {
 				warn("program '%s': no .c files in '%s'", prog, path);
 				rc = -1;

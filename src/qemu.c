@@ -477,14 +477,14 @@ static char *err_line(const struct vm *vm)
 	const char *s = vm->errtext.s ? vm->errtext.s : "";
 	while (*s == '\n')
 		s++;
-	return console_printable(s, strcspn(s, "\n"), 300);
+	return str_printable(s, strcspn(s, "\n"), 300);
 }
 
 /* The last complete or partial console line, printable (new memory). */
 static char *last_line(const struct console *c)
 {
 	if (c->line.len)
-		return console_printable(c->line.s, c->line.len, 200);
+		return str_printable(c->line.s, c->line.len, 200);
 	if (c->ntail)
 		return xstrdup(c->tail[(c->tailpos + c->ntail - 1) % CONSOLE_TAIL]);
 	return xstrdup("");

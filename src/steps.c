@@ -38,32 +38,17 @@ void step_input_file(struct step_inputs *in, const char *label, const char *path
 		buf_printf(&in->lines, "%s %s\n", label, hex);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Hash a tree in a fixed (sorted) order, so the key does not depend on
  * the order readdir returns. */
 static void hash_tree(struct hasher *h, const char *dir, const char *rel)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
+	size_t n;
+	char **names = dir_list(dir, NULL, 1, &n);
+	if (!names) {
 		hasher_addstr(h, "unreadable");
 		return;
 	}
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		names = xreallocarray(names, n + 1, sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *path = path_join(dir, names[i]);
 		char *r = path_join(rel, names[i]);

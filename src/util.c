@@ -357,10 +357,31 @@ int rm_rf(const char *path)
 	return rm_rf_at(AT_FDCWD, path, path);
 }
 
+int copy_fd(int in, int out, const char *from, const char *to, size_t *total)
+{
+	char chunk[64 * 1024];
+	for (;;) {
+		ssize_t n = read(in, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("read '%s':", from);
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (write_all(out, chunk, (size_t)n) < 0) {
+			warn("write '%s':", to);
+			return -1;
+		}
+		if (total)
+			*total += (size_t)n;
+	}
+}
+
 int copy_file(const char *from, const char *to)
 {
 	struct stat st;
-	char chunk[1 << 15];
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0) {
 		warn("copy '%s':", from);
@@ -376,24 +397,7 @@ int copy_file(const char *from, const char *to)
 		free(tmp);
 		return -1;
 	}
-	int rc = 0;
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("read '%s':", from);
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (write_all(out, chunk, (size_t)n) < 0) {
-			warn("copy to '%s':", to);
-			rc = -1;
-			break;
-		}
-	}
+	int rc = copy_fd(in, out, from, to, NULL);
 	close(in);
 	if (rc == 0 && fchmod(out, st.st_mode & 07777) < 0) {
 		warn("chmod '%s':", to);
@@ -496,4 +500,70 @@ int copy_tree(const char *from, const char *to)
 	}
 	closedir(d);
 	return rc;
+}
+
+char *cache_dir(const char *sub)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+	if (xdg && xdg[0] == '/')
+		dir = path_join(xdg, "mkdistro");
+	else if (home && home[0])
+		dir = path_join(home, ".cache/mkdistro");
+	else
+		return NULL;
+	if (!sub)
+		return dir;
+	char *d = path_join(dir, sub);
+	free(dir);
+	return d;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **dir_list(const char *dir, const char *suffix, int hidden, size_t *n)
+{
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t sl = suffix ? strlen(suffix) : 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if (!strcmp(name, ".") || !strcmp(name, "..") || (!hidden && name[0] == '.') ||
+		    (suffix && (len <= sl || strcmp(name + len - sl, suffix))))
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = xstrdup(name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	return v;
+}
+
+void dir_list_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *str_printable(const char *s, size_t n, size_t max)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n && b.len < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\r')
+			continue;
+		buf_addch(&b, (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch);
+	}
+	return buf_steal(&b);
 }

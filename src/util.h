@@ -68,6 +68,34 @@ int copy_tree(const char *from, const char *to);
 int path_exists(const char *path);
 /* 1 if PATH is an executable regular file found in $PATH (or a path). */
 int have_program(const char *name);
+
+/* Copy what is left of IN to OUT (EINTR and short writes handled),
+ * adding the bytes copied to *TOTAL when TOTAL is not NULL. FROM and TO
+ * name the two in messages. Returns 0, or -1 after warn(). */
+int copy_fd(int in, int out, const char *from, const char *to, size_t *total);
+
+/* A copy of N bytes of text from outside (a console, a tool's output) that
+ * is safe to print on one line (new memory): no CR, other control
+ * characters but tab as '?', at most MAX bytes. What must be shown exactly
+ * (a file name) is escaped instead (extract.h, escape_name). */
+char *str_printable(const char *s, size_t n, size_t max);
+
+/* The names in directory DIR, sorted (strcmp), without "." and "..";
+ * without the other names starting with '.' unless HIDDEN; only those
+ * ending in SUFFIX (and longer than it) when SUFFIX is not NULL. *N gets
+ * their number. Returns the array (new memory, free with dir_list_free;
+ * not NULL for an empty directory), or NULL with errno set when DIR cannot
+ * be read. The one sorted listing: steps' tree hashes, programs/, the
+ * guest test scripts. */
+char **dir_list(const char *dir, const char *suffix, int hidden, size_t *n);
+/* Free what dir_list returned (V may be NULL). */
+void dir_list_free(char **v, size_t n);
+
+/* mkdistro's cache directory, $XDG_CACHE_HOME/mkdistro (a relative
+ * XDG_CACHE_HOME is ignored, as the XDG spec says) or ~/.cache/mkdistro,
+ * joined with SUB when SUB is not NULL (new memory); NULL when neither
+ * variable is set. The one place that knows where the cache is. */
+char *cache_dir(const char *sub);
 /* Duration in seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double now_seconds(void);
 

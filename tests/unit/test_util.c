@@ -657,7 +657,7 @@ static void test_disk_full(void **state)
 		fputs(err, stderr);
 	assert_int_equal(rc, 0);
 	char *want = xasprintf("mkdistro: write '%s/keep': No space left on device\n"
-			       "mkdistro: copy to '%s/copy': No space left on device\n",
+			       "mkdistro: write '%s/copy': No space left on device\n",
 			       small, small);
 	assert_string_equal(err, want);
 	free(want);
