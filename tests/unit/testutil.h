@@ -7,7 +7,6 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -225,27 +224,18 @@ static inline void write_test_inplace(const char *path, const char *text, mode_t
 	assert_int_equal(close(fd), 0);
 }
 
-/* scandir's order for dir_listing: by strcmp, whatever the locale. */
-static inline int testutil_by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/* The names in DIR but . and .., sorted by strcmp, joined by spaces
- * (new memory). */
+/* The names in DIR but . and .. (dir_list's, hidden ones too: sorted by
+ * strcmp), joined by spaces (new memory). */
 static inline char *dir_listing(const char *dir)
 {
-	struct dirent **de;
-	int n = scandir(dir, &de, NULL, testutil_by_name);
-	if (n < 0)
+	size_t n;
+	char **names = dir_list(dir, NULL, 1, &n);
+	if (!names)
 		fail_msg("cannot list '%s': %s", dir, strerror(errno));
 	struct buf b = { 0 };
-	for (int i = 0; i < n; i++) {
-		if (strcmp(de[i]->d_name, ".") && strcmp(de[i]->d_name, ".."))
-			buf_printf(&b, "%s%s", b.len ? " " : "", de[i]->d_name);
-		free(de[i]);
-	}
-	free(de);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", names[i]);
+	dir_list_free(names, n);
 	return buf_steal(&b);
 }
 
