@@ -18,15 +18,6 @@
 #include "testutil.h"
 #include "util.h"
 
-/* What init says when it made DIR. */
-static char *made_message(const char *dir)
-{
-	return xasprintf("mkdistro: new system in '%s': mkdistro.conf, kernel.fragment, "
-			 "busybox.fragment, overlay/, programs/\n"
-			 "mkdistro: next: cd '%s' && mkdistro build && mkdistro run\n",
-			 dir, dir);
-}
-
 /* sysdir_init(DIR), which must return RC; what it printed. */
 static char *init(const char *dir, int rc)
 {
@@ -39,6 +30,20 @@ static char *init(const char *dir, int rc)
 	return err;
 }
 
+/* sysdir_init(DIR) succeeds and says what it made, and what is next. */
+static void init_ok(const char *dir)
+{
+	char *err = init(dir, 0);
+	char *want = xasprintf("mkdistro: new system in '%s': mkdistro.conf, kernel.fragment, "
+			       "busybox.fragment, overlay/, programs/\n"
+			       "mkdistro: next: cd '%s' && mkdistro build && mkdistro run\n",
+			       dir, dir);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+}
+
+/* What DIR/REL holds (new memory); a failure when it is missing. */
 static char *text_of(const char *dir, const char *rel)
 {
 	char *p = path_join(dir, rel);
@@ -49,6 +54,7 @@ static char *text_of(const char *dir, const char *rel)
 	return s;
 }
 
+/* The type and mode of DIR/REL itself (not what a link points at). */
 static mode_t mode_of(const char *dir, const char *rel)
 {
 	char *p = path_join(dir, rel);
@@ -86,41 +92,37 @@ static void assert_empty_fragment(const char *dir, const char *rel, const char *
  * is the built-in default with the fragments and overlay init made. */
 static void assert_default_config(const struct testdir *t, const char *dir)
 {
+	static const char named[] = "[linux]\nfragment = kernel.fragment\n"
+				    "[busybox]\nfragment = busybox.fragment\n"
+				    "[initramfs]\noverlay = overlay\n";
 	char *path = path_join(dir, CONFIG_FILE);
 	struct config c, want;
 	struct capture cap;
 	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, path, 1), 0);
+	/* Everything else is what a file naming only those gives. */
+	assert_int_equal(config_parse(&want, named, strlen(named), path), 0);
 	char *err = capture_end(&cap);
 	assert_string_equal(err, "");
-	free(err);
-
-	/* Paths in the file are relative to it; loaded, they are absolute. */
-	char *kfrag = testdir_path(t, "%s/kernel.fragment", dir);
-	char *bbfrag = testdir_path(t, "%s/busybox.fragment", dir);
-	char *overlay = testdir_path(t, "%s/overlay", dir);
-	assert_string_equal(c.kernel_fragment, kfrag);
-	assert_string_equal(c.busybox_fragment, bbfrag);
-	assert_string_equal(c.overlay, overlay);
-
-	/* Everything else is what an empty mkdistro.conf gives. */
-	assert_int_equal(config_parse(&want, "", 0, path), 0);
-	char *saved[3] = { want.kernel_fragment, want.busybox_fragment, want.overlay };
-	want.kernel_fragment = kfrag;
-	want.busybox_fragment = bbfrag;
-	want.overlay = overlay;
 	char *d = config_describe(&c), *dwant = config_describe(&want);
 	assert_string_equal(d, dwant);
-	want.kernel_fragment = saved[0];
-	want.busybox_fragment = saved[1];
-	want.overlay = saved[2];
+
+	/* Paths in the file are relative to it; loaded, they are absolute. */
+	const struct { const char *got, *rel; } paths[] = {
+		{ c.kernel_fragment, "kernel.fragment" },
+		{ c.busybox_fragment, "busybox.fragment" },
+		{ c.overlay, "overlay" },
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char *abs = testdir_path(t, "%s/%s", dir, paths[i].rel);
+		assert_string_equal(paths[i].got, abs);
+		free(abs);
+	}
 	config_free(&want);
 	config_free(&c);
 	free(d);
 	free(dwant);
-	free(kfrag);
-	free(bbfrag);
-	free(overlay);
+	free(err);
 	free(path);
 }
 
@@ -128,11 +130,7 @@ static void assert_default_config(const struct testdir *t, const char *dir)
 static void test_new_directory(void **state)
 {
 	struct testdir *t = *state;
-	char *err = init("new/sys", 0);
-	char *want = made_message("new/sys");
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
+	init_ok("new/sys");
 
 	assert_int_equal(mode_of("new", "sys") & S_IFMT, S_IFDIR);
 	assert_int_equal(mode_of("new/sys", "overlay") & S_IFMT, S_IFDIR);
@@ -171,7 +169,7 @@ static void test_not_from_working_directory(void **state)
 	write_test_file(t->path, CONFIG_FILE,
 			"[system]\nhostname = from-cwd\n[qemu]\nmemory = 512\n[initramfs]\n"
 			"compression = xz\n");
-	free(init("sub", 0));
+	init_ok("sub");
 	assert_default_config(t, "sub");
 	char *conf = text_of("sub", CONFIG_FILE);
 	assert_null(strstr(conf, "from-cwd"));
@@ -205,7 +203,7 @@ static void test_existing_config(void **state)
 	assert_false(path_exists("sys/programs"));
 
 	/* A second init after a first one: the same. */
-	free(init("two", 0));
+	init_ok("two");
 	char *before = text_of("two", CONFIG_FILE);
 	err = init("two", -1);
 	assert_string_equal(err, "mkdistro: 'two/mkdistro.conf' already exists: not overwriting it\n");
@@ -225,11 +223,7 @@ static void test_keeps_other_files(void **state)
 	write_test_file(t->path, "sys/.gitignore", "*.o\n");
 	write_test_file(t->path, "sys/overlay/etc/motd", "hello\n");
 	write_test_file(t->path, "sys/programs/hello.c", "int main(void) { return 0; }\n");
-	char *err = init("sys", 0);
-	char *want = made_message("sys");
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
+	init_ok("sys");
 
 	char *s = text_of("sys", "kernel.fragment");
 	assert_string_equal(s, "CONFIG_PRINTK=y\n");
