@@ -22,7 +22,7 @@
 #include "util.h"
 
 struct fx {
-	char *dir;
+	struct testdir dir; /* the working directory */
 	char *in;
 	size_t inlen;
 };
@@ -30,12 +30,8 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-compress-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	f->in = path_join(f->dir, "initramfs.cpio");
+	testdir_enter(&f->dir, "compress");
+	f->in = testdir_path(&f->dir, "initramfs.cpio");
 	/* Text that compresses plus noise that does not, over several
 	 * lz4 and gzip blocks. */
 	struct buf b = { 0 };
@@ -58,16 +54,10 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f->in);
 	free(f);
 	return 0;
-}
-
-static char *pathf(const struct fx *f, const char *name)
-{
-	return path_join(f->dir, name);
 }
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -121,9 +111,9 @@ static unsigned char *round_trip(const struct fx *f, const char *method, const c
 {
 	char name[64];
 	snprintf(name, sizeof(name), "out.%s", method);
-	char *out = pathf(f, name);
-	char *again = pathf(f, "again");
-	char *dec = pathf(f, "decoded");
+	char *out = testdir_path(&f->dir, "%s", name);
+	char *again = testdir_path(&f->dir, "again");
+	char *dec = testdir_path(&f->dir, "decoded");
 
 	assert_int_equal(compress_file(f->in, out, method), 0);
 	struct stat st;
@@ -143,7 +133,7 @@ static unsigned char *round_trip(const struct fx *f, const char *method, const c
 	assert_same_file(out, again);
 
 	const char *const keep[] = { "initramfs.cpio", name, "again", "decoded" };
-	assert_dir_holds(f->dir, keep, 4);
+	assert_dir_holds(f->dir.path, keep, 4);
 	unlink(again);
 	unlink(dec);
 	unlink(out);
@@ -167,7 +157,7 @@ static void test_gzip(void **state)
 
 	/* Same bytes a second later, with a newer input mtime: the clock
 	 * must not get into the output. */
-	char *a = pathf(f, "a.gz"), *b = pathf(f, "b.gz");
+	char *a = testdir_path(&f->dir, "a.gz"), *b = testdir_path(&f->dir, "b.gz");
 	assert_int_equal(compress_file(f->in, a, NULL), 0);
 	sleep(1);
 	struct timespec ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
@@ -230,7 +220,7 @@ static void test_zstd(void **state)
 static void test_none(void **state)
 {
 	struct fx *f = *state;
-	char *out = pathf(f, "plain");
+	char *out = testdir_path(&f->dir, "plain");
 
 	assert_int_equal(compress_file(f->in, out, "none"), 0);
 	assert_same_file(f->in, out);
@@ -240,8 +230,8 @@ static void test_none(void **state)
 static void test_replaces_and_fails_cleanly(void **state)
 {
 	struct fx *f = *state;
-	char *out = pathf(f, "out.gz");
-	char *dec = pathf(f, "dec");
+	char *out = testdir_path(&f->dir, "out.gz");
+	char *dec = testdir_path(&f->dir, "dec");
 
 	assert_int_equal(write_file_atomic(out, "old", 3, 0600), 0);
 	assert_int_equal(compress_file(f->in, out, "gzip"), 0);
@@ -250,26 +240,23 @@ static void test_replaces_and_fails_cleanly(void **state)
 	unlink(dec);
 
 	/* Failures leave the old output and no temporary file. */
-	char *missing = pathf(f, "missing");
+	char *missing = testdir_path(&f->dir, "missing");
 	assert_int_equal(compress_file(missing, out, "gzip"), -1);
 	assert_int_equal(compress_file(f->in, out, "bzip2"), -1);
-	assert_int_equal(compress_file(f->dir, out, "gzip"), -1);
+	assert_int_equal(compress_file(f->dir.path, out, "gzip"), -1);
 	assert_int_equal(compress_file(f->in, "/nonexistent/dir/out.gz", "gzip"), -1);
 	assert_int_equal(compress_file(missing, out, "xz"), -1);
 	assert_int_equal(compress_file(missing, out, "lz4"), -1);
 	const char *const keep[] = { "initramfs.cpio", "out.gz" };
-	assert_dir_holds(f->dir, keep, 2);
+	assert_dir_holds(f->dir.path, keep, 2);
 	assert_int_equal(sh("gzip -t '%s'", out), 0);
 
-	/* A name starting with '-' is still a file to the tools. */
-	char cwd[PATH_MAX];
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(f->dir), 0);
+	/* A name starting with '-' is still a file to the tools (relative
+	 * to the working directory, the test's). */
 	if (have_program("xz"))
 		assert_int_equal(compress_file("initramfs.cpio", "-dash.xz", "xz"), 0);
 	if (have_program("lz4"))
 		assert_int_equal(compress_file("initramfs.cpio", "-dash.lz4", "lz4"), 0);
-	assert_int_equal(chdir(cwd), 0);
 	free(missing);
 	free(out);
 	free(dec);
@@ -325,7 +312,7 @@ static int compress_into_full(void *arg)
 static void test_disk_full(void **state)
 {
 	struct fx *f = *state;
-	char *small = pathf(f, "small");
+	char *small = testdir_path(&f->dir, "small");
 	assert_int_equal(mkdir(small, 0755), 0);
 	struct full fu = { f, small };
 	struct capture c;

@@ -15,68 +15,20 @@
 #include "arch.h"
 #include "catalog.h"
 #include "config.h"
+#include "testutil.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/test_config.XXXXXX";
-static char *realtmp;    /* tmpdir with symlinks resolved, as config_load reports it */
-static char *origcwd;
-static int saved_stderr = -1;
-
-static void capture(void)
-{
-	char *p = path_join(tmpdir, "stderr");
-	fflush(stderr);
-	saved_stderr = dup(2);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && saved_stderr >= 0);
-	dup2(fd, 2);
-	close(fd);
-	free(p);
-}
-
-static char *captured(void)
-{
-	char *p = path_join(tmpdir, "stderr");
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	char *s = read_file(p, NULL);
-	assert_non_null(s);
-	free(p);
-	return s;
-}
-
-/* After a failed assertion: stderr back, and back to the starting directory. */
+/* After each test (a failed assertion too): stderr back, and back in
+ * the group's directory. */
 static int restore(void **state)
 {
-	if (saved_stderr >= 0) {
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
-	return chdir(origcwd);
-}
-
-static char *tpath(const char *rel)
-{
-	return path_join(tmpdir, rel);
-}
-
-static void put_file(const char *rel, const char *text)
-{
-	char *p = tpath(rel);
-	char *d = xstrdup(p);
-	*strrchr(d, '/') = '\0';
-	assert_int_equal(mkdir_p(d, 0755), 0);
-	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
-	free(d);
-	free(p);
+	capture_cancel();
+	return chdir(testdir_group.path);
 }
 
 static void put_dir(const char *rel)
 {
-	char *p = tpath(rel);
+	char *p = testdir_path(&testdir_group, "%s", rel);
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
 }
@@ -84,40 +36,24 @@ static void put_dir(const char *rel)
 static void enter(const char *rel)
 {
 	put_dir(rel);
-	char *p = tpath(rel);
+	char *p = testdir_path(&testdir_group, "%s", rel);
 	assert_int_equal(chdir(p), 0);
 	free(p);
 }
 
-/* Load REL (under tmpdir) and return what was printed. */
+/* Load REL (in the group's directory) and return what was printed. */
 static char *load_err(struct config *c, const char *rel, int want_rc)
 {
-	char *p = tpath(rel);
-	capture();
+	char *p = testdir_path(&testdir_group, "%s", rel);
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = config_load(c, p, 1);
-	char *err = captured();
+	char *err = capture_end(&cap);
 	if (rc != want_rc)
 		fprintf(stderr, "config_load: %d, printed:\n%s", rc, err);
 	assert_int_equal(rc, want_rc);
 	free(p);
 	return err;
-}
-
-static int setup(void **state)
-{
-	if (!mkdtemp(tmpdir))
-		return -1;
-	realtmp = realpath(tmpdir, NULL);
-	origcwd = getcwd(NULL, 0);
-	return realtmp && origcwd ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	int rc = chdir(origcwd);
-	free(realtmp);
-	free(origcwd);
-	return rm_rf(tmpdir) | rc;
 }
 
 static char *default_describe(void)
@@ -181,9 +117,10 @@ static void test_builtin_default(void **state)
 {
 	struct config c;
 	enter("empty");
-	capture();
+	struct capture cap;
+	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, NULL, 0), 0);
-	char *err = captured();
+	char *err = capture_end(&cap);
 	assert_string_equal(err, "");
 	free(err);
 	assert_null(c.path);
@@ -202,11 +139,11 @@ static void test_builtin_default(void **state)
 static void test_file_in_cwd(void **state)
 {
 	struct config c;
-	put_file("cwd/mkdistro.conf", "\xEF\xBB\xBF[qemu]\nmemory = 256\n");
+	write_test_file(testdir_group.path, "cwd/mkdistro.conf", "\xEF\xBB\xBF[qemu]\nmemory = 256\n");
 	enter("cwd");
 	assert_int_equal(config_load(&c, NULL, 0), 0);
 	assert_string_equal(c.path, "mkdistro.conf");
-	char *dir = path_join(realtmp, "cwd");
+	char *dir = path_join(testdir_group.path, "cwd");
 	assert_string_equal(c.dir, dir);
 	free(dir);
 	assert_int_equal(c.memory_mb, 256);
@@ -218,19 +155,20 @@ static void test_file_in_cwd(void **state)
 static void test_missing_file(void **state)
 {
 	struct config c;
-	char *p = tpath("none/x.conf");
-	capture();
+	char *p = testdir_path(&testdir_group, "none/x.conf");
+	struct capture cap;
+	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, p, 1), -1);
-	char *err = captured();
+	char *err = capture_end(&cap);
 	char *want = xasprintf("mkdistro: read '%s': No such file or directory\n", p);
 	assert_string_equal(err, want);
 	assert_null(c.arch);
 	free(want);
 	free(err);
 
-	capture();
+	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, p, 0), 0);
-	err = captured();
+	err = capture_end(&cap);
 	assert_string_equal(err, "");
 	assert_null(c.path);
 	check_defaults(&c);
@@ -242,11 +180,11 @@ static void test_missing_file(void **state)
 static void test_good_file(void **state)
 {
 	struct config c;
-	put_file("sys/frags/kernel.config", "CONFIG_PRINTK=y\n");
-	put_file("abs/bb.config", "CONFIG_STATIC=y\n");
+	write_test_file(testdir_group.path, "sys/frags/kernel.config", "CONFIG_PRINTK=y\n");
+	write_test_file(testdir_group.path, "abs/bb.config", "CONFIG_STATIC=y\n");
 	put_dir("sys/overlay/etc");
-	put_file("sys/boot/vmlinuz-6.1.0-9-amd64", "a kernel image\n");
-	char *bb = path_join(realtmp, "abs/bb.config");
+	write_test_file(testdir_group.path, "sys/boot/vmlinuz-6.1.0-9-amd64", "a kernel image\n");
+	char *bb = path_join(testdir_group.path, "abs/bb.config");
 	char *text = xasprintf(
 		"; mkdistro.conf for a test\n"
 		"# both comment styles\n"
@@ -269,22 +207,22 @@ static void test_good_file(void **state)
 		"[system]\n"
 		"\n",
 		catalog_default_version("linux"), bb);
-	put_file("sys/my.conf", text);
+	write_test_file(testdir_group.path, "sys/my.conf", text);
 	free(text);
 
 	/* A relative path to the file: paths resolve against its directory,
 	 * not the current one. */
-	assert_int_equal(chdir(tmpdir), 0);
-	capture();
+	assert_int_equal(chdir(testdir_group.path), 0);
+	struct capture cap;
+	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, "sys/my.conf", 1), 0);
-	char *err = captured();
+	char *err = capture_end(&cap);
 	assert_string_equal(err, "");
 	free(err);
-	assert_int_equal(chdir(origcwd), 0);
 
-	char *dir = path_join(realtmp, "sys");
-	char *frag = path_join(realtmp, "sys/frags/kernel.config");
-	char *ov = path_join(realtmp, "sys/overlay");
+	char *dir = path_join(testdir_group.path, "sys");
+	char *frag = path_join(testdir_group.path, "sys/frags/kernel.config");
+	char *ov = path_join(testdir_group.path, "sys/overlay");
 	assert_string_equal(c.path, "sys/my.conf");
 	assert_string_equal(c.dir, dir);
 	assert_string_equal(c.arch, "x86_64");
@@ -292,7 +230,7 @@ static void test_good_file(void **state)
 	assert_string_equal(c.kernel_fragment, frag);
 	assert_string_equal(c.busybox_fragment, bb);
 	assert_string_equal(c.cmdline, "quiet loglevel=3 init=/init");
-	char *image = path_join(realtmp, "sys/boot/vmlinuz-6.1.0-9-amd64");
+	char *image = path_join(testdir_group.path, "sys/boot/vmlinuz-6.1.0-9-amd64");
 	assert_string_equal(c.kernel_image, image);
 	free(image);
 	assert_string_equal(c.compression, "xz");
@@ -301,9 +239,9 @@ static void test_good_file(void **state)
 
 	/* describe, loaded again from elsewhere, gives the same configuration */
 	char *d = config_describe(&c);
-	put_file("other/again.conf", d);
+	write_test_file(testdir_group.path, "other/again.conf", d);
 	struct config c2;
-	char *p = tpath("other/again.conf");
+	char *p = testdir_path(&testdir_group, "other/again.conf");
 	assert_int_equal(config_load(&c2, p, 1), 0);
 	char *d2 = config_describe(&c2);
 	assert_string_equal(d, d2);
@@ -315,8 +253,8 @@ static void test_good_file(void **state)
 	char *a = config_annotated(&c);
 	assert_non_null(strstr(a, "# guest memory in MiB; suffix M or G allowed (default 128)\n"
 				  "memory = 1024\n"));
-	put_file("other/annotated.conf", a);
-	char *pa = tpath("other/annotated.conf");
+	write_test_file(testdir_group.path, "other/annotated.conf", a);
+	char *pa = testdir_path(&testdir_group, "other/annotated.conf");
 	assert_int_equal(config_load(&c2, pa, 1), 0);
 	d2 = config_describe(&c2);
 	assert_string_equal(d, d2);
@@ -337,8 +275,8 @@ static void test_good_file(void **state)
 static void test_errors(void **state)
 {
 	struct config c;
-	put_file("errs/not-a-dir", "x\n");
-	put_file("errs/mkdistro.conf",
+	write_test_file(testdir_group.path, "errs/not-a-dir", "x\n");
+	write_test_file(testdir_group.path, "errs/mkdistro.conf",
 		 "# every kind of mistake\n"           /* 1 */
 		 "[system]\n"                          /* 2 */
 		 "arch = sparc\n"                      /* 3 */
@@ -364,7 +302,7 @@ static void test_errors(void **state)
 		 "[musl]\n"                            /* 23 */
 		 "version =\n");                       /* 24 */
 	char *err = load_err(&c, "errs/mkdistro.conf", -1);
-	char *file = tpath("errs/mkdistro.conf");
+	char *file = testdir_path(&testdir_group, "errs/mkdistro.conf");
 	char *archs = arch_names();
 	char *versions = catalog_versions("linux");
 	char *want = xasprintf(
@@ -389,7 +327,7 @@ static void test_errors(void **state)
 		"entries (arch belongs in [system])\n"
 		"mkdistro: %1$s:22: fragment '%4$s/errs/.' in [busybox] is not a regular file\n"
 		"mkdistro: %1$s:24: empty value for 'version' in [musl]\n",
-		file, archs, versions, realtmp);
+		file, archs, versions, testdir_group.path);
 	assert_string_equal(err, want);
 	assert_null(c.arch);
 	assert_null(c.path);
@@ -410,10 +348,10 @@ static void test_more_errors(void **state)
 			       "cmdline = a\tb\n"
 			       "[system]\n"
 			       "hostname = -dash\n");
-	put_file("more/m.conf", text);
+	write_test_file(testdir_group.path, "more/m.conf", text);
 	free(text);
 	char *err = load_err(&c, "more/m.conf", -1);
-	char *file = tpath("more/m.conf");
+	char *file = testdir_path(&testdir_group, "more/m.conf");
 	char *want = xasprintf(
 		"mkdistro: %1$s:1: key 'arch' is outside any section; it belongs in [system]\n"
 		"mkdistro: %1$s:2: key 'color' is outside any section\n"
@@ -427,12 +365,13 @@ static void test_more_errors(void **state)
 	free(file);
 	free(err);
 
-	put_file("more/nul.conf", "[qemu]\n");
-	char *p = tpath("more/nul.conf");
+	write_test_file(testdir_group.path, "more/nul.conf", "[qemu]\n");
+	char *p = testdir_path(&testdir_group, "more/nul.conf");
 	assert_int_equal(write_file_atomic(p, "[qemu]\0x", 8, 0644), 0);
-	capture();
+	struct capture cap;
+	capture_start(&cap, 2);
 	assert_int_equal(config_load(&c, p, 1), -1);
-	err = captured();
+	err = capture_end(&cap);
 	want = xasprintf("mkdistro: %s: not a text file (contains a NUL byte)\n", p);
 	assert_string_equal(err, want);
 	free(want);
@@ -468,14 +407,15 @@ static void test_comments_and_long_lines(void **state)
 		{ "cmdline = a;b # not a comment", "a;b # not a comment" },
 		{ "cmdline: panic=1", "panic=1" },
 	};
-	char *file = tpath("cmt/mkdistro.conf");
+	char *file = testdir_path(&testdir_group, "cmt/mkdistro.conf");
 	put_dir("cmt");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
 		char *text = xasprintf("[linux]\n%s\n", cases[i].line);
-		capture();
+		struct capture cap;
+		capture_start(&cap, 2);
 		int rc = config_parse(&c, text, strlen(text), file);
-		char *err = captured();
+		char *err = capture_end(&cap);
 		assert_int_equal(rc, 0);
 		assert_string_equal(err, "");
 		assert_string_equal(c.cmdline, cases[i].cmdline);
@@ -497,9 +437,10 @@ static void test_comments_and_long_lines(void **state)
 	buf_addstr(&wrapped, "\n  # a comment between\n    last ; a comment\n[system]\nhostname = h\n");
 	buf_addstr(&want, " last");
 	struct config c;
-	capture();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = config_parse(&c, wrapped.s, wrapped.len, file);
-	char *err = captured();
+	char *err = capture_end(&cap);
 	assert_string_equal(err, "");
 	assert_int_equal(rc, 0);
 	assert_string_equal(c.cmdline, want.s);
@@ -525,17 +466,17 @@ static void test_comments_and_long_lines(void **state)
 		buf_printf(&rel, "%sa-rather-long-directory-name-%d", i ? "/" : "", i);
 	buf_addstr(&rel, "/k.fragment");
 	char *frag = xasprintf("cmt/%s", rel.s);
-	put_file(frag, "CONFIG_X=y\n");
+	write_test_file(testdir_group.path, frag, "CONFIG_X=y\n");
 	char *longline = xasprintf("cmdline = %0250d", 7);
 	char *text = xasprintf("[linux]\n%s\nfragment = %s\n[system]\nhostname = a\n  b\n",
 			       longline, rel.s);
-	capture();
+	capture_start(&cap, 2);
 	rc = config_parse(&c, text, strlen(text), file);
-	err = captured();
+	err = capture_end(&cap);
 	assert_int_equal(rc, -1);
 	char *fragline = xasprintf("fragment in [linux] is too long: written back, its line would have %zu "
 				   "characters",
-				   strlen("fragment = ") + strlen(realtmp) + strlen("/cmt/") + strlen(rel.s));
+				   strlen("fragment = ") + strlen(testdir_group.path) + strlen("/cmt/") + strlen(rel.s));
 	if (!strstr(err, ":2: line too long (260 characters; the INI reader takes at most 198)") ||
 	    !strstr(err, fragline) ||
 	    !strstr(err, ":6: indented line continues 'hostname' in [system], which takes one line"))
@@ -554,31 +495,34 @@ static void test_linux_tree_keys(void **state)
 {
 	struct config c;
 	put_dir("lt/tree");
-	put_file("lt/my.config", "CONFIG_X=y\n");
-	put_file("lt/mkdistro.conf", "[linux]\nsource = tree\nconfig = my.config\n");
+	write_test_file(testdir_group.path, "lt/my.config", "CONFIG_X=y\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf",
+			"[linux]\nsource = tree\nconfig = my.config\n");
 	char *err = load_err(&c, "lt/mkdistro.conf", 0);
 	assert_string_equal(err, "");
-	char *tree = path_join(realtmp, "lt/tree"), *cfgfile = path_join(realtmp, "lt/my.config");
+	char *tree = path_join(testdir_group.path, "lt/tree");
+	char *cfgfile = path_join(testdir_group.path, "lt/my.config");
 	assert_string_equal(c.linux_source, tree);
 	assert_string_equal(c.linux_config, cfgfile);
 	assert_reloads(&c, "lt/mkdistro.conf");
 	config_free(&c);
 	free(err);
 
-	put_file("lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf", "[linux]\nconfig = defconfig\n");
 	err = load_err(&c, "lt/mkdistro.conf", 0);
 	assert_string_equal(c.linux_config, "defconfig");
 	assert_null(c.linux_source);
 	config_free(&c);
 	free(err);
 
-	put_file("lt/mkdistro.conf", "[linux]\nsource = my.config\nconfig = allyesconfig\n");
+	write_test_file(testdir_group.path, "lt/mkdistro.conf",
+			"[linux]\nsource = my.config\nconfig = allyesconfig\n");
 	err = load_err(&c, "lt/mkdistro.conf", -1);
-	char *conf = tpath("lt/mkdistro.conf");
+	char *conf = testdir_path(&testdir_group, "lt/mkdistro.conf");
 	char *want = xasprintf("mkdistro: %1$s:2: source '%2$s' in [linux] is not a directory\n"
 			       "mkdistro: %1$s:3: config '%3$s/lt/allyesconfig' in [linux]: No such file "
 			       "or directory\n",
-			       conf, cfgfile, realtmp);
+			       conf, cfgfile, testdir_group.path);
 	assert_string_equal(err, want);
 	free(want);
 	free(conf);
@@ -598,7 +542,7 @@ static void test_memory_values(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c;
 		char *text = xasprintf("[qemu]\nmemory = %s\n", cases[i].text);
-		put_file("mem/m.conf", text);
+		write_test_file(testdir_group.path, "mem/m.conf", text);
 		free(text);
 		char *err = load_err(&c, "mem/m.conf", cases[i].mb < 0 ? -1 : 0);
 		if (cases[i].mb < 0) {
@@ -621,7 +565,7 @@ static void test_keys_table(void **state)
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
 	struct config def, c;
-	char *p = tpath("none.conf");
+	char *p = testdir_path(&testdir_group, "none.conf");
 	assert_int_equal(config_load(&def, p, 0), 0);
 	free(p);
 	char *a = config_annotated(&def);
@@ -636,7 +580,7 @@ static void test_keys_table(void **state)
 		free(key);
 	}
 	assert_string_equal(config_key_default(&k[0]), arch_default()->name);
-	put_file("ann/mkdistro.conf", a);
+	write_test_file(testdir_group.path, "ann/mkdistro.conf", a);
 	char *err = load_err(&c, "ann/mkdistro.conf", 0);
 	assert_string_equal(err, "");
 	check_defaults(&c);
@@ -660,5 +604,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_linux_tree_keys, restore),
 		cmocka_unit_test_teardown(test_keys_table, restore),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testdir_group_setup, testdir_group_teardown);
 }

@@ -19,37 +19,15 @@
 #include <cmocka.h>
 
 #include "cpio.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MTIME 1700000000LL
 
 struct fx {
-	char *dir;	/* mkdtemp() directory holding everything */
+	struct testdir dir;	/* holding everything */
 	char *root;	/* the tree to archive */
 };
-
-static char *pathf(const struct fx *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static char *pathf(const struct fx *f, const char *fmt, ...)
-{
-	char rel[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	return path_join(f->dir, rel);
-}
-
-static void put(const char *path, const char *content, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
 
 static void mkd(const char *path, mode_t mode)
 {
@@ -60,12 +38,8 @@ static void mkd(const char *path, mode_t mode)
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-cpio-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	f->root = path_join(f->dir, "root");
+	testdir_enter(&f->dir, "cpio");
+	f->root = testdir_path(&f->dir, "root");
 	*state = f;
 	return mkdir(f->root, 0755);
 }
@@ -74,8 +48,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f->root);
 	free(f);
 	return 0;
@@ -89,22 +62,22 @@ static void make_tree(const struct fx *f)
 
 #define P(rel) (snprintf(p, sizeof(p), "%s/%s", r, rel), p)
 	mkd(P("bin"), 0755);
-	put(P("bin/tool"), "#!/bin/sh\necho hi\n", 0755);
-	put(P("bin/suid"), "setuid\n", 04755);
+	write_test_inplace(P("bin/tool"), "#!/bin/sh\necho hi\n", 0755);
+	write_test_inplace(P("bin/suid"), "setuid\n", 04755);
 	mkd(P("etc"), 0755);
-	put(P("etc/motd"), "from the tree\n", 0644);
-	put(P("etc/shadow"), "root:x:0\n", 0600);
-	put(P("etc/empty"), "", 0644);
-	put(P("etc/group-writable"), "gw\n", 0664);
+	write_test_inplace(P("etc/motd"), "from the tree\n", 0644);
+	write_test_inplace(P("etc/shadow"), "root:x:0\n", 0600);
+	write_test_inplace(P("etc/empty"), "", 0644);
+	write_test_inplace(P("etc/group-writable"), "gw\n", 0664);
 	assert_int_equal(symlink("/etc/motd", P("etc/link")), 0);
 	mkd(P("a"), 0755);
 	mkd(P("a/b"), 0750);
 	mkd(P("a/b/c"), 0775);
-	put(P("a/b/c/deep.txt"), "deep\n", 0644);
+	write_test_inplace(P("a/b/c/deep.txt"), "deep\n", 0644);
 	assert_int_equal(symlink("bin", P("lib")), 0);
 	mkd(P("x"), 0755);
 	mkd(P("y"), 0755);
-	put(P("x/h1"), "shared\n", 0644);
+	write_test_inplace(P("x/h1"), "shared\n", 0644);
 	char other[PATH_MAX];
 	snprintf(other, sizeof(other), "%s/y/h2", r);
 	assert_int_equal(link(P("x/h1"), other), 0);
@@ -124,8 +97,8 @@ static const char *const expected_names[] = {
 
 static int write_standard(const struct fx *f, const char *out)
 {
-	char *src = pathf(f, "fromsrc");
-	put(src, "outside the tree\n", 0640);
+	char *src = testdir_path(&f->dir, "fromsrc");
+	write_test_inplace(src, "outside the tree\n", 0640);
 	const struct cpio_entry extra[] = {
 		{ .path = "/dev/console", .mode = S_IFCHR | 0600, .major = 5, .minor = 1 },
 		{ .path = "dev", .mode = S_IFDIR | 0755 },
@@ -217,7 +190,7 @@ static void test_raw_headers(void **state)
 {
 	struct fx *f = *state;
 	make_tree(f);
-	char *out = pathf(f, "a.cpio");
+	char *out = testdir_path(&f->dir, "a.cpio");
 	assert_int_equal(write_standard(f, out), 0);
 
 	size_t len, n;
@@ -342,7 +315,7 @@ static void test_libarchive_reads_it(void **state)
 {
 	struct fx *f = *state;
 	make_tree(f);
-	char *out = pathf(f, "a.cpio");
+	char *out = testdir_path(&f->dir, "a.cpio");
 	assert_int_equal(write_standard(f, out), 0);
 
 	size_t n;
@@ -410,9 +383,9 @@ static void test_gnu_cpio_reads_it(void **state)
 	if (!have_program("cpio"))
 		skip();
 	make_tree(f);
-	char *out = pathf(f, "a.cpio");
-	char *list = pathf(f, "list");
-	char *x = pathf(f, "x");
+	char *out = testdir_path(&f->dir, "a.cpio");
+	char *list = testdir_path(&f->dir, "list");
+	char *x = testdir_path(&f->dir, "x");
 	assert_int_equal(write_standard(f, out), 0);
 
 	sh("cpio -it --quiet < '%s' > '%s'", out, list);
@@ -466,7 +439,8 @@ static void test_deterministic(void **state)
 {
 	struct fx *f = *state;
 	make_tree(f);
-	char *a = pathf(f, "a.cpio"), *b = pathf(f, "b.cpio"), *c = pathf(f, "c.cpio");
+	char *a = testdir_path(&f->dir, "a.cpio"), *b = testdir_path(&f->dir, "b.cpio");
+	char *c = testdir_path(&f->dir, "c.cpio");
 	assert_int_equal(write_standard(f, a), 0);
 	/* New timestamps on the tree must not show in the archive. */
 	char *motd = path_join(f->root, "etc/motd");
@@ -499,7 +473,7 @@ static void test_deterministic(void **state)
 static struct cpio *open_low(const struct fx *f, const char *name, long long mtime, int *fd,
 			     char **path)
 {
-	*path = pathf(f, "%s", name);
+	*path = testdir_path(&f->dir, "%s", name);
 	*fd = open(*path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(*fd >= 0);
 	return cpio_new(*fd, mtime);
@@ -540,11 +514,11 @@ static void test_low_level_limits(void **state)
 	assert_int_equal(cpio_add_node(c, "null", S_IFCHR | 0666, 1, 3), 0);
 	assert_int_equal(cpio_add_symlink(c, "empty-link", ""), -1);
 	assert_int_equal(cpio_add_file(c, "missing", 0644, "/nonexistent/file"), -1);
-	assert_int_equal(cpio_add_file(c, "notreg", 0644, f->dir), -1);
+	assert_int_equal(cpio_add_file(c, "notreg", 0644, f->dir.path), -1);
 	assert_int_equal(cpio_add_file_link(c, "badlink", 0644, 999, 2, NULL), -1);
 
 	/* 4 GiB does not fit the 32-bit size field; a sparse file shows it. */
-	char *big = pathf(f, "big");
+	char *big = testdir_path(&f->dir, "big");
 	int bfd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(bfd >= 0);
 	assert_int_equal(ftruncate(bfd, 4LL << 30), 0);
@@ -648,7 +622,7 @@ static void test_file_changed_size(void **state)
 
 static int write_tree_to(const struct fx *f, const struct cpio_entry *extra, size_t n)
 {
-	char *out = pathf(f, "t.cpio");
+	char *out = testdir_path(&f->dir, "t.cpio");
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	int rc = cpio_write_tree(fd, f->root, MTIME, extra, n);
@@ -663,9 +637,9 @@ static int write_tree_to(const struct fx *f, const struct cpio_entry *extra, siz
 static void test_empty_tree(void **state)
 {
 	struct fx *f = *state;
-	char *empty = pathf(f, "empty-root");
+	char *empty = testdir_path(&f->dir, "empty-root");
 	mkd(empty, 0755);
-	char *out = pathf(f, "empty.cpio");
+	char *out = testdir_path(&f->dir, "empty.cpio");
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(cpio_write_tree(fd, empty, MTIME, NULL, 0), 0);
@@ -686,7 +660,7 @@ static void test_tree_errors(void **state)
 	char *p = path_join(f->root, "d");
 	char *q = path_join(f->root, "d/file");
 	mkd(p, 0755);
-	put(q, "x", 0644);
+	write_test_inplace(q, "x", 0644);
 
 	const struct cpio_entry twice[] = {
 		{ .path = "e", .mode = S_IFDIR | 0755 },
@@ -735,17 +709,17 @@ static void test_hardlink_leaving_tree(void **state)
 {
 	struct fx *f = *state;
 	char *in = path_join(f->root, "single");
-	char *outside = pathf(f, "outside-link");
-	put(in, "one name inside\n", 0644);
+	char *outside = testdir_path(&f->dir, "outside-link");
+	write_test_inplace(in, "one name inside\n", 0644);
 	assert_int_equal(link(in, outside), 0);
 	/* A pair whose second name is replaced by an extra stops being a pair. */
 	char *h1 = path_join(f->root, "h1"), *h2 = path_join(f->root, "h2");
-	put(h1, "pair\n", 0644);
+	write_test_inplace(h1, "pair\n", 0644);
 	assert_int_equal(link(h1, h2), 0);
 	const struct cpio_entry extra[] = {
 		{ .path = "h2", .mode = S_IFLNK | 0777, .target = "h1" },
 	};
-	char *out = pathf(f, "t.cpio");
+	char *out = testdir_path(&f->dir, "t.cpio");
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_int_equal(cpio_write_tree(fd, f->root, MTIME, extra, 1), 0);
 	close(fd);

@@ -11,25 +11,16 @@
 #include <cmocka.h>
 
 #include "devlist.h"
+#include "testutil.h"
 #include "util.h"
 
 /* Run devlist_parse with stderr captured; returns the messages. */
 static char *parse_err(const char *text, struct devlist *l, int *rc)
 {
-	char tmpl[] = "/tmp/test_devlist.XXXXXX";
-	int fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	int saved = dup(2);
-	dup2(fd, 2);
+	struct capture c;
+	capture_start(&c, 2);
 	*rc = devlist_parse(text, "list.txt", "/srcdir", l);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(fd);
-	char *err = read_file(tmpl, NULL);
-	unlink(tmpl);
-	return err;
+	return capture_end(&c);
 }
 
 static void test_good(void **state)

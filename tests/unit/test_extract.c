@@ -19,11 +19,11 @@
 #include <archive_entry.h>
 
 #include "extract.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MTIME 1600000000
 
-static char *tmpdir;   /* everything the tests write lives under here */
 static char *outside;  /* what hostile archives aim at */
 static char *arc;      /* the current test's archive */
 static char *dest;     /* the current test's destination */
@@ -93,15 +93,11 @@ static void write_archive(const char *path, const struct ent *ents, size_t n, in
 	archive_write_free(a);
 }
 
+/* The group's directory (testdir_group) holds everything the tests write. */
 static int group_setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/mkdistro-test-extract.XXXXXX", t && t[0] ? t : "/tmp");
-
-	tmpdir = mkdtemp(tmpl);
-	if (!tmpdir)
-		return -1;
-	outside = path_join(tmpdir, "outside");
+	testdir_group_setup(state);
+	outside = testdir_path(&testdir_group, "outside");
 	if (mkdir_p(outside, 0755) < 0)
 		return -1;
 	char *secret = path_join(outside, "secret");
@@ -114,57 +110,27 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	umask(old_umask);
-	if (tmpdir)
-		rm_rf(tmpdir);
 	free(outside);
-	free(tmpdir);
-	return 0;
+	return testdir_group_teardown(state);
 }
 
 static int test_setup(void **state)
 {
 	static int n;
 	n++;
-	arc = xasprintf("%s/a%d.tar", tmpdir, n);
-	dest = xasprintf("%s/d%d", tmpdir, n);
+	arc = xasprintf("%s/a%d.tar", testdir_group.path, n);
+	dest = xasprintf("%s/d%d", testdir_group.path, n);
 	return 0;
 }
 
 static int test_teardown(void **state)
 {
+	capture_cancel();
 	unlink(arc);
 	rm_rf(dest);
 	free(arc);
 	free(dest);
 	return 0;
-}
-
-/* stderr of the code under test goes to a file while captured. */
-static int saved_stderr = -1;
-
-static void capture_begin(void)
-{
-	char *p = path_join(tmpdir, "stderr.txt");
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	free(p);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static char *capture_end(void)
-{
-	char *p = path_join(tmpdir, "stderr.txt");
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	char *s = read_file(p, NULL);
-	free(p);
-	if (getenv("TEST_VERBOSE"))
-		fprintf(stderr, "--- captured:\n%s---\n", s);
-	return s;
 }
 
 /* The outside directory holds exactly what group_setup put there. */
@@ -200,9 +166,10 @@ static void assert_nothing_left(void)
 static char *expect_refused(const struct ent *ents, size_t n, const char *topdir)
 {
 	write_archive(arc, ents, n, GZ);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = extract_archive(arc, dest, topdir);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_int_equal(rc, -1);
 	assert_nothing_left();
 	assert_non_null(strstr(err, "mkdistro: extract '"));
@@ -321,13 +288,13 @@ static void test_relative_paths(void **state)
 	char before[4096], after[4096];
 	assert_non_null(getcwd(before, sizeof(before)));
 	write_archive(arc, good, sizeof(good) / sizeof(good[0]), GZ);
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(testdir_group.path), 0);
 	const char *a = strrchr(arc, '/') + 1, *d = strrchr(dest, '/') + 1;
 	int rc = extract_archive(a, d, "pkg-1.0");
 	assert_non_null(getcwd(after, sizeof(after)));
 	assert_int_equal(chdir(before), 0);
 	assert_int_equal(rc, 0);
-	assert_string_equal(after, tmpdir);
+	assert_string_equal(after, testdir_group.path);
 	check_good_tree();
 }
 
@@ -351,7 +318,7 @@ static void test_dotdot(void **state)
 	};
 	char *err = expect_refused(ents, 2, "pkg-1.0");
 	assert_non_null(strstr(err, "'pkg-1.0/../evil': '..' in the name"));
-	char *p = path_join(tmpdir, "evil");
+	char *p = path_join(testdir_group.path, "evil");
 	assert_false(path_exists(p));
 	free(p);
 	free(err);
@@ -401,7 +368,8 @@ static void test_write_through_symlink(void **state)
 	};
 	free(expect_refused(abs, 2, "pkg-1.0"));
 
-	/* DEST is tmpdir/dN, so ../.. from DEST/esc reaches tmpdir. */
+	/* DEST is DIR/dN (DIR the group's directory), so ../.. from DEST/esc
+	 * reaches DIR. */
 	static const struct ent rel[] = {
 		{ .name = "pkg-1.0/esc", .type = AE_IFLNK, .perm = 0777, .symlink = "../../outside" },
 		{ .name = "pkg-1.0/esc/pwned", .data = "pwned" },
@@ -424,9 +392,10 @@ static void test_symlink_replaced_not_followed(void **state)
 		{ .name = "pkg-1.0/l", .data = "pwned" },
 	};
 	write_archive(arc, ents, 2, GZ);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = extract_archive(arc, dest, "pkg-1.0");
-	free(capture_end());
+	free(capture_end(&cap));
 	/* Refusing or replacing the link are both fine; writing the
 	 * secret is not. */
 	if (rc == 0) {
@@ -532,9 +501,10 @@ static void test_dest_exists(void **state)
 {
 	write_archive(arc, good, sizeof(good) / sizeof(good[0]), GZ);
 	assert_int_equal(mkdir(dest, 0755), 0);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = extract_archive(arc, dest, "pkg-1.0");
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "already exists"));
 	char *p = path_join(dest, "README");
@@ -549,9 +519,10 @@ static void test_corrupt_archive(void **state)
 	struct stat st;
 	assert_int_equal(stat(arc, &st), 0);
 	assert_int_equal(truncate(arc, st.st_size / 2), 0);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = extract_archive(arc, dest, "pkg-1.0");
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_int_equal(rc, -1);
 	assert_nothing_left();
 	free(err);
@@ -562,23 +533,23 @@ static void test_corrupt_archive(void **state)
 	write_archive(arc, good, sizeof(good) / sizeof(good[0]), XZ);
 	assert_int_equal(stat(arc, &st), 0);
 	assert_int_equal(truncate(arc, st.st_size - 12), 0);
-	capture_begin();
+	capture_start(&cap, 2);
 	rc = extract_archive(arc, dest, "pkg-1.0");
-	free(capture_end());
+	free(capture_end(&cap));
 	assert_int_equal(rc, -1);
 	assert_nothing_left();
 
 	assert_int_equal(write_file_atomic(arc, "not an archive at all\n", 22, 0644), 0);
-	capture_begin();
+	capture_start(&cap, 2);
 	rc = extract_archive(arc, dest, "pkg-1.0");
-	free(capture_end());
+	free(capture_end(&cap));
 	assert_int_equal(rc, -1);
 	assert_nothing_left();
 
 	unlink(arc);
-	capture_begin();
+	capture_start(&cap, 2);
 	rc = extract_archive(arc, dest, "pkg-1.0");
-	free(capture_end());
+	free(capture_end(&cap));
 	assert_int_equal(rc, -1);
 	assert_nothing_left();
 }

@@ -22,12 +22,12 @@
 
 #include "fetch.h"
 #include "hash.h"
+#include "testutil.h"
 #include "tinyfs.h"
 #include "util.h"
 
 extern char **environ;
 
-static char *tmpdir;      /* everything the tests write lives under here */
 static char *www;         /* the server's document root */
 static char *reqlog;      /* paths the server was asked for */
 static char *cache;       /* the current test's cache directory */
@@ -63,6 +63,8 @@ static void put_file(const char *dir, const char *name, const void *data, size_t
 	free(d);
 }
 
+/* tests/unit/httpd.py, found from here, this file or the program (new
+ * memory, an absolute path), or NULL. */
 static char *find_httpd(void)
 {
 	char exe[PATH_MAX];
@@ -86,12 +88,15 @@ static char *find_httpd(void)
 		else
 			free(cands[i]);
 	}
-	return found;
+	/* Absolute: the tests run in a directory of their own. */
+	char *abs = found ? realpath(found, NULL) : NULL;
+	free(found);
+	return abs;
 }
 
-static int start_server(void)
+/* Start HTTPD (the script's path, NULL when not found; freed here). */
+static int start_server(char *httpd)
 {
-	char *httpd = find_httpd();
 	int pfd[2];
 	posix_spawn_file_actions_t fa;
 
@@ -144,16 +149,14 @@ static int reserve_refused_port(void)
 	return 0;
 }
 
+/* The group's directory (testdir_group) holds everything the tests
+ * write. */
 static int group_setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/mkdistro-test-fetch.XXXXXX", t && t[0] ? t : "/tmp");
-
-	tmpdir = mkdtemp(tmpl);
-	if (!tmpdir)
-		return -1;
-	www = path_join(tmpdir, "www");
-	reqlog = path_join(tmpdir, "requests.log");
+	char *httpd = find_httpd(); /* before leaving the working directory */
+	testdir_group_setup(state);
+	www = testdir_path(&testdir_group, "www");
+	reqlog = testdir_path(&testdir_group, "requests.log");
 
 	/* Deterministic pseudo-random bytes, so nothing compresses or lines up. */
 	good_data = xmalloc(good_len);
@@ -177,7 +180,7 @@ static int group_setup(void **state)
 	free(big);
 
 	setenv("MKDISTRO_NO_APT", "1", 1);
-	if (reserve_refused_port() < 0 || start_server() < 0)
+	if (reserve_refused_port() < 0 || start_server(httpd) < 0)
 		return -1;
 	return 0;
 }
@@ -191,13 +194,10 @@ static int group_teardown(void **state)
 	}
 	if (refused_sock >= 0)
 		close(refused_sock);
-	if (tmpdir)
-		rm_rf(tmpdir);
 	free(www);
 	free(reqlog);
 	free(good_data);
-	free(tmpdir);
-	return 0;
+	return testdir_group_teardown(state);
 }
 
 static int test_setup(void **state)
@@ -205,7 +205,7 @@ static int test_setup(void **state)
 	static int n;
 	char *name = xasprintf("cache%d", ++n);
 
-	cache = path_join(tmpdir, name);
+	cache = path_join(testdir_group.path, name);
 	free(name);
 	fetch_set_timeouts(5, 5);
 	return 0;
@@ -213,6 +213,7 @@ static int test_setup(void **state)
 
 static int test_teardown(void **state)
 {
+	capture_cancel();
 	while (nstrs > 0)
 		free(strs[--nstrs]);
 	rm_rf(cache);
@@ -248,34 +249,6 @@ static void add_apt(struct source *s, const char *pkg, const char *ver, const ch
 	o->file = file;
 	o->sha256 = sha;
 	o->size = size;
-}
-
-/* stderr of the code under test goes to a file while captured. */
-static int saved_stderr = -1;
-
-static void capture_begin(void)
-{
-	char *p = path_join(tmpdir, "stderr.txt");
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	free(p);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static char *capture_end(void)
-{
-	char *p = path_join(tmpdir, "stderr.txt");
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	char *s = read_file(p, NULL);
-	free(p);
-	if (getenv("TEST_VERBOSE"))
-		fprintf(stderr, "--- captured:\n%s---\n", s);
-	return s;
 }
 
 static int count_requests(const char *path)
@@ -339,9 +312,10 @@ static void test_cache_dir(void **state)
 	free(d);
 	unsetenv("XDG_CACHE_HOME");
 	unsetenv("HOME");
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	d = fetch_cache_dir();
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(d);
 	assert_non_null(strstr(err, "HOME"));
 	free(err);
@@ -360,9 +334,10 @@ static void test_good_download(void **state)
 	add_url(&s, port, "/good.bin", "good.bin", good_sha, (long long)good_len);
 	int before = count_requests("/good.bin");
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_non_null(p);
 	assert_string_equal(p, cache_path("good.bin"));
 	assert_file_good(p);
@@ -388,9 +363,10 @@ static void test_redirect_and_unknown_size(void **state)
 	struct source s = new_source();
 	add_url(&s, port, "/redirect/good.bin", "good.bin", good_sha, 0);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	free(capture_end());
+	free(capture_end(&cap));
 	assert_non_null(p);
 	assert_file_good(p);
 	free(p);
@@ -403,9 +379,10 @@ static void test_mismatch_then_next_origin(void **state)
 	add_url(&s, port, "/short/good.bin", "good.bin", good_sha, 0);
 	add_url(&s, port, "/good.bin", "good.bin", good_sha, (long long)good_len);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_non_null(p);
 	assert_file_good(p);
 	assert_non_null(strstr(err, "'good.bin'"));
@@ -422,9 +399,10 @@ static void test_size_mismatch(void **state)
 	struct source s = new_source();
 	add_url(&s, port, "/short/good.bin", "good.bin", good_sha, (long long)good_len);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "size mismatch"));
 	assert_false(path_exists(cache_path("good.bin")));
@@ -440,9 +418,10 @@ static void test_all_fail(void **state)
 	add_url(&s, port, "/corrupt/good.bin", "good.bin", good_sha, (long long)good_len);
 	add_url(&s, port, "/big/good.bin", "good.bin", good_sha, (long long)good_len);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	/* The mismatch is reported as it happens, with both hashes. */
 	assert_non_null(strstr(err, corrupt_sha));
@@ -472,9 +451,10 @@ static void test_corrupt_cache_set_aside(void **state)
 	assert_int_equal(mkdir_p(cache, 0755), 0);
 	for (int round = 1; round <= 2; round++) {
 		assert_int_equal(write_file_atomic(cache_path("good.bin"), "garbage\n", 8, 0644), 0);
-		capture_begin();
+		struct capture cap;
+		capture_start(&cap, 2);
 		char *p = fetch_source(&s, cache, 0);
-		char *err = capture_end();
+		char *err = capture_end(&cap);
 		assert_non_null(p);
 		assert_file_good(p);
 		assert_non_null(strstr(err, "is corrupt"));
@@ -501,9 +481,10 @@ static void test_corrupt_cache_offline(void **state)
 
 	assert_int_equal(mkdir_p(cache, 0755), 0);
 	assert_int_equal(write_file_atomic(cache_path("good.bin"), good_data, good_len / 2, 0644), 0);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 1);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "offline"));
 	assert_non_null(strstr(err, "is corrupt"));
@@ -537,9 +518,10 @@ static void test_interrupted_download(void **state)
 	/* A stale temporary from an earlier crash is cleaned up too. */
 	assert_int_equal(mkdir_p(cache, 0755), 0);
 	assert_int_equal(write_file_atomic(cache_path(".good.bin.part.999999"), "x", 1, 0644), 0);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "/cut/good.bin (good.bin): "));
 	assert_false(path_exists(cache_path("good.bin")));
@@ -554,9 +536,10 @@ static void test_stalled_server(void **state)
 
 	fetch_set_timeouts(2, 1);
 	double t = now_seconds();
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_true(now_seconds() - t < 10);
 	assert_non_null(strstr(err, "timed out"));
@@ -571,9 +554,10 @@ static void test_offline_missing(void **state)
 	add_url(&s, port, "/good.bin", "good.bin", good_sha, (long long)good_len);
 	int before = count_requests("/good.bin");
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 1);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "offline"));
 	assert_non_null(strstr(err, "by hand"));
@@ -586,9 +570,10 @@ static void test_apt_disabled(void **state)
 	struct source s = new_source();
 	add_apt(&s, "fakepkg", "1.0-1", "good_1.0.orig.tar.gz", good_sha, (long long)good_len);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "apt-get source fakepkg=1.0-1 (good_1.0.orig.tar.gz): "
 				    "skipped: MKDISTRO_NO_APT"));
@@ -599,7 +584,7 @@ static void test_apt_disabled(void **state)
  * directory and file pick-up without touching apt. */
 static void test_fake_apt(void **state)
 {
-	char *bin = path_join(tmpdir, "bin");
+	char *bin = path_join(testdir_group.path, "bin");
 	char *script = path_join(bin, "apt-get");
 	char *good = path_join(www, "good.bin");
 	char *text = xasprintf(
@@ -622,9 +607,10 @@ static void test_fake_apt(void **state)
 
 	struct source s = new_source();
 	add_apt(&s, "fakepkg", "1.0-1", "good_1.0.orig.tar.gz", good_sha, (long long)good_len);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_non_null(p);
 	assert_string_equal(p, cache_path("good_1.0.orig.tar.gz"));
 	assert_file_good(p);
@@ -637,9 +623,9 @@ static void test_fake_apt(void **state)
 	struct source u = new_source();
 	add_apt(&u, "nosuchpkg", "2.0-1", "nosuch_2.0.orig.tar.gz", good_sha, 0);
 	add_apt(&u, "badpkg", "1.0-1", "bad_1.0.orig.tar.gz", good_sha, 0);
-	capture_begin();
+	capture_start(&cap, 2);
 	p = fetch_source(&u, cache, 0);
-	err = capture_end();
+	err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "exit status 100: E: Unable to find a source package for nosuchpkg"));
 	assert_non_null(strstr(err, "apt-get source badpkg=1.0-1 (bad_1.0.orig.tar.gz): sha256 mismatch"));
@@ -668,7 +654,8 @@ static void test_concurrent_fetch(void **state)
 	int before = count_requests("/slow/good.bin");
 
 	assert_int_equal(mkdir_p(cache, 0755), 0);
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	for (int i = 0; i < 2; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
@@ -684,7 +671,7 @@ static void test_concurrent_fetch(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
-	free(capture_end());
+	free(capture_end(&cap));
 	assert_file_good(cache_path("good.bin"));
 	assert_int_equal(count_requests("/slow/good.bin"), before + 1);
 	assert_no_leftovers();
@@ -695,9 +682,10 @@ static void test_malformed_entry(void **state)
 	struct source s = new_source();
 	add_url(&s, port, "/good.bin", "../good.bin", good_sha, 0);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	char *p = fetch_source(&s, cache, 0);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	assert_null(p);
 	assert_non_null(strstr(err, "malformed"));
 	free(err);
@@ -739,9 +727,10 @@ static void test_disk_full(void **state)
 	int before = count_requests("/redirect/good.bin");
 	assert_int_equal(mkdir_p(cache, 0755), 0);
 
-	capture_begin();
+	struct capture cap;
+	capture_start(&cap, 2);
 	int rc = tinyfs_run(cache, 64, fetch_into_full_cache, &s);
-	char *err = capture_end();
+	char *err = capture_end(&cap);
 	if (rc < 0) {
 		fputs(err, stderr);
 		free(err);

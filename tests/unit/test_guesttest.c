@@ -16,35 +16,8 @@
 
 #include "cpio.h"
 #include "guesttest.h"
+#include "testutil.h"
 #include "util.h"
-
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/mkdistro-guesttest.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = path_join(dir, name);
-	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
-	free(p);
-}
 
 static void test_default_suite(void **state)
 {
@@ -63,28 +36,28 @@ static void test_default_suite(void **state)
 
 static void test_suite_load(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *t = *state;
 	struct guest_suite s;
-	put(f->dir, "b.sh", "exit 1\n");
-	put(f->dir, "a.sh", "true\n");
-	put(f->dir, "notes.txt", "not a test\n");
-	put(f->dir, ".hidden.sh", "exit 9\n");
+	write_test_file(t->path, "b.sh", "exit 1\n");
+	write_test_file(t->path, "a.sh", "true\n");
+	write_test_file(t->path, "notes.txt", "not a test\n");
+	write_test_file(t->path, ".hidden.sh", "exit 9\n");
 
-	assert_int_equal(guest_suite_load(&s, f->dir, 1), 0);
+	assert_int_equal(guest_suite_load(&s, t->path, 1), 0);
 	assert_int_equal(s.n, 2);
-	char *a = path_join(f->dir, "a.sh");
+	char *a = path_join(t->path, "a.sh");
 	assert_string_equal(s.v[0].name, a);
 	assert_string_equal(s.v[0].text, "true\n");
 	assert_int_equal(s.v[1].len, 7);
 	free(a);
 	guest_suite_free(&s);
 
-	assert_int_equal(guest_suite_load(&s, f->dir, 0), 0);
+	assert_int_equal(guest_suite_load(&s, t->path, 0), 0);
 	assert_int_equal(s.n, guest_default_suite_len + 2);
 	assert_string_equal(s.v[0].name, guest_default_suite[0].name);
 	guest_suite_free(&s);
 
-	char *missing = path_join(f->dir, "missing");
+	char *missing = path_join(t->path, "missing");
 	assert_int_equal(guest_suite_load(&s, missing, 0), -1);
 	free(missing);
 	assert_int_equal(guest_suite_load(&s, NULL, 1), -1);
@@ -120,15 +93,15 @@ static char *entries_from(const char *file, size_t offset, const char *want, cha
 
 static void test_initrd(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *t = *state;
 	struct guest_suite s;
-	put(f->dir, "t.sh", "echo from t\n");
-	assert_int_equal(guest_suite_load(&s, f->dir, 1), 0);
+	write_test_file(t->path, "t.sh", "echo from t\n");
+	assert_int_equal(guest_suite_load(&s, t->path, 1), 0);
 
 	/* A base image whose length is no multiple of 4. */
-	char *base = path_join(f->dir, "base.img");
+	char *base = path_join(t->path, "base.img");
 	assert_int_equal(write_file_atomic(base, "GZIPDATA!", 9, 0644), 0);
-	char *out = path_join(f->dir, "test.img");
+	char *out = path_join(t->path, "test.img");
 	assert_int_equal(guest_initrd(base, &s, 42, out), 0);
 
 	size_t len;
@@ -240,8 +213,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_suite),
-		cmocka_unit_test_setup_teardown(test_suite_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_initrd, setup, teardown),
+		testdir_test(test_suite_load),
+		testdir_test(test_initrd),
 		cmocka_unit_test(test_parser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hash.h"
+#include "testutil.h"
 #include "util.h"
 
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -23,32 +24,6 @@
 #define SHA_448 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
 /* One million times 'a'. */
 #define SHA_MILLION_A "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
-
-struct fx {
-	char *dir;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-hash-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	rm_rf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* Every digest is 64 lowercase hex digits and a NUL. */
 static void assert_hex(const char hex[SHA256_HEX_LEN + 1])
@@ -143,26 +118,26 @@ static void test_addstr_terminator(void **state)
 	assert_hex(b);
 }
 
-static char *write_tmp(const struct fx *f, const char *name, const void *data, size_t n)
+static char *write_tmp(const struct testdir *t, const char *name, const void *data, size_t n)
 {
-	char *p = path_join(f->dir, name);
+	char *p = path_join(t->path, name);
 	assert_int_equal(write_file_atomic(p, data, n, 0644), 0);
 	return p;
 }
 
 static void test_file(void **state)
 {
-	struct fx *f = *state;
+	struct testdir *t = *state;
 	char hex[SHA256_HEX_LEN + 1];
 	off_t size = -1;
 
-	char *p = write_tmp(f, "abc", "abc", 3);
+	char *p = write_tmp(t, "abc", "abc", 3);
 	assert_int_equal(sha256_file(p, hex, &size), 0);
 	assert_string_equal(hex, SHA_ABC);
 	assert_int_equal(size, 3);
 	free(p);
 
-	p = write_tmp(f, "empty", "", 0);
+	p = write_tmp(t, "empty", "", 0);
 	size = -1;
 	assert_int_equal(sha256_file(p, hex, &size), 0);
 	assert_string_equal(hex, SHA_EMPTY);
@@ -175,12 +150,12 @@ static void test_file(void **state)
 	/* Many read blocks, and a size that is not a multiple of any. */
 	char *a = xmalloc(1000000);
 	memset(a, 'a', 1000000);
-	p = write_tmp(f, "million", a, 1000000);
+	p = write_tmp(t, "million", a, 1000000);
 	assert_int_equal(sha256_file(p, hex, &size), 0);
 	assert_string_equal(hex, SHA_MILLION_A);
 	assert_int_equal(size, 1000000);
 	free(p);
-	p = write_tmp(f, "odd", a, 70001);
+	p = write_tmp(t, "odd", a, 70001);
 	char ref[SHA256_HEX_LEN + 1];
 	sha256_hex(a, 70001, ref);
 	assert_int_equal(sha256_file(p, hex, &size), 0);
@@ -192,11 +167,11 @@ static void test_file(void **state)
 
 static void test_file_errors(void **state)
 {
-	struct fx *f = *state;
+	struct testdir *t = *state;
 	char hex[SHA256_HEX_LEN + 1];
 	off_t size = 77;
 
-	char *p = path_join(f->dir, "missing");
+	char *p = path_join(t->path, "missing");
 	errno = 0;
 	assert_int_equal(sha256_file(p, hex, &size), -1);
 	assert_int_equal(errno, ENOENT);
@@ -204,7 +179,7 @@ static void test_file_errors(void **state)
 
 	/* A directory opens but cannot be read. */
 	errno = 0;
-	assert_int_equal(sha256_file(f->dir, hex, &size), -1);
+	assert_int_equal(sha256_file(t->path, hex, &size), -1);
 	assert_int_equal(errno, EISDIR);
 }
 
@@ -214,8 +189,8 @@ int main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_addstr_terminator),
-		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+		testdir_test(test_file),
+		testdir_test(test_file_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

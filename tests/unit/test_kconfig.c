@@ -15,61 +15,6 @@
 #include "testutil.h"
 #include "util.h"
 
-static char tmpdir[] = "/tmp/test_kconfig.XXXXXX";
-static int saved_stderr = -1;
-
-/* Route stderr into a file so messages can be compared exactly. */
-static void capture(void)
-{
-	char *p = path_join(tmpdir, "stderr");
-	fflush(stderr);
-	saved_stderr = dup(2);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0 && saved_stderr >= 0);
-	dup2(fd, 2);
-	close(fd);
-	free(p);
-}
-
-static char *captured(void)
-{
-	char *p = path_join(tmpdir, "stderr");
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	char *s = read_file(p, NULL);
-	assert_non_null(s);
-	free(p);
-	return s;
-}
-
-/* After a failed assertion, give stderr back so later output is seen. */
-static int uncapture(void **state)
-{
-	if (saved_stderr >= 0) {
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
-	return 0;
-}
-
-static char *tpath(const char *rel)
-{
-	return path_join(tmpdir, rel);
-}
-
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	return rm_rf(tmpdir);
-}
-
 static void test_parse_good(void **state)
 {
 	struct kconfig_set s;
@@ -91,9 +36,10 @@ static void test_parse_good(void **state)
 		"CONFIG_A=y\n"
 		"CONFIG_LAST=y"; /* no final newline */
 
-	capture();
+	struct capture c;
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_parse(text, "frag", &s), 0);
-	char *err = captured();
+	char *err = capture_end(&c);
 	assert_string_equal(err, "");
 	free(err);
 	assert_string_equal(s.file, "frag");
@@ -121,10 +67,11 @@ static void test_parse_good(void **state)
 static void test_parse_override_warns(void **state)
 {
 	struct kconfig_set s;
-	capture();
+	struct capture c;
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_parse("CONFIG_A=y\nCONFIG_B=y\n# CONFIG_A is not set\n", "f.config",
 				       &s), 0);
-	char *err = captured();
+	char *err = capture_end(&c);
 	assert_string_equal(err, "mkdistro: f.config:3: CONFIG_A=n overrides CONFIG_A=y from line 1\n");
 	free(err);
 	assert_string_equal(kconfig_get(&s, "A"), "n");
@@ -148,9 +95,10 @@ static void test_parse_bad(void **state)
 		"CONFIG_U=0xZZ\n"                       /* 10 */
 		"CONFIG_V=y # trailing\n"               /* 11 */
 		"this line is far too long to be echoed back in full to the user\n"; /* 12 */
-	capture();
+	struct capture c;
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_parse(text, "bad.config", &s), -1);
-	char *err = captured();
+	char *err = capture_end(&c);
 	assert_string_equal(err,
 		"mkdistro: bad.config:2: expected CONFIG_NAME=value or '# CONFIG_NAME is not set', not 'FOO=y'\n"
 		"mkdistro: bad.config:3: missing name after CONFIG_\n"
@@ -171,11 +119,12 @@ static void test_parse_bad(void **state)
 static void test_parse_file(void **state)
 {
 	struct kconfig_set s;
-	write_test_file(tmpdir, "p/frag.config", "CONFIG_A=y\nbad\n");
-	char *p = tpath("p/frag.config");
-	capture();
+	write_test_file(testdir_group.path, "p/frag.config", "CONFIG_A=y\nbad\n");
+	char *p = testdir_path(&testdir_group, "p/frag.config");
+	struct capture c;
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_parse_file(p, &s), -1);
-	char *err = captured();
+	char *err = capture_end(&c);
 	char *want = xasprintf("mkdistro: %s:2: expected CONFIG_NAME=value or '# CONFIG_NAME is not set', "
 			       "not 'bad'\n", p);
 	assert_string_equal(err, want);
@@ -183,10 +132,10 @@ static void test_parse_file(void **state)
 	free(err);
 	free(p);
 
-	p = tpath("p/none.config");
-	capture();
+	p = testdir_path(&testdir_group, "p/none.config");
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_parse_file(p, &s), -1);
-	err = captured();
+	err = capture_end(&c);
 	want = xasprintf("mkdistro: read '%s': No such file or directory\n", p);
 	assert_string_equal(err, want);
 	free(want);
@@ -223,7 +172,7 @@ static void test_many_and_merge(void **state)
 
 static void test_apply(void **state)
 {
-	write_test_file(tmpdir, "apply/.config",
+	write_test_file(testdir_group.path, "apply/.config",
 		 "#\n"
 		 "# Automatically generated file; DO NOT EDIT.\n"
 		 "#\n"
@@ -234,7 +183,7 @@ static void test_apply(void **state)
 		 "CONFIG_A=m\n"
 		 "# CONFIG_KEEP2 is not set\n"
 		 "CONFIG_NUM=10");
-	char *p = tpath("apply/.config");
+	char *p = testdir_path(&testdir_group, "apply/.config");
 	assert_int_equal(chmod(p, 0640), 0);
 	struct kconfig_set f;
 	assert_int_equal(kconfig_parse("# CONFIG_A is not set\nCONFIG_B=y\nCONFIG_NEW=y\n"
@@ -267,7 +216,7 @@ static void test_apply(void **state)
 	free(got);
 
 	/* No temporary file is left behind. */
-	char *d = tpath("apply");
+	char *d = testdir_path(&testdir_group, "apply");
 	struct buf ls = {0};
 	char *cmd = xasprintf("ls -A '%s'", d);
 	FILE *fp = popen(cmd, "r");
@@ -281,10 +230,11 @@ static void test_apply(void **state)
 	free(d);
 
 	/* A missing .config is an error. */
-	char *missing = tpath("apply/none");
-	capture();
+	char *missing = testdir_path(&testdir_group, "apply/none");
+	struct capture c;
+	capture_start(&c, 2);
 	assert_int_equal(kconfig_apply(missing, &f), -1);
-	char *err = captured();
+	char *err = capture_end(&c);
 	char *want = xasprintf("mkdistro: read '%s': No such file or directory\n", missing);
 	assert_string_equal(err, want);
 	free(want);
@@ -369,14 +319,14 @@ static void test_lines_and_same(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_parse_good, uncapture),
-		cmocka_unit_test_teardown(test_parse_override_warns, uncapture),
-		cmocka_unit_test_teardown(test_parse_bad, uncapture),
-		cmocka_unit_test_teardown(test_parse_file, uncapture),
-		cmocka_unit_test_teardown(test_many_and_merge, uncapture),
-		cmocka_unit_test_teardown(test_apply, uncapture),
-		cmocka_unit_test_teardown(test_minimal, uncapture),
-		cmocka_unit_test_teardown(test_lines_and_same, uncapture),
+		cmocka_unit_test_teardown(test_parse_good, capture_teardown),
+		cmocka_unit_test_teardown(test_parse_override_warns, capture_teardown),
+		cmocka_unit_test_teardown(test_parse_bad, capture_teardown),
+		cmocka_unit_test_teardown(test_parse_file, capture_teardown),
+		cmocka_unit_test_teardown(test_many_and_merge, capture_teardown),
+		cmocka_unit_test_teardown(test_apply, capture_teardown),
+		cmocka_unit_test_teardown(test_minimal, capture_teardown),
+		cmocka_unit_test_teardown(test_lines_and_same, capture_teardown),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testdir_group_setup, testdir_group_teardown);
 }

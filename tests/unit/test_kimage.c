@@ -29,28 +29,9 @@
 #define RELEASE "6.1.99-test+"
 #define CONFIG "# Linux/x86 6.1.99 Kernel Configuration\nCONFIG_IKCONFIG=y\nCONFIG_MODULES=y\n"
 
-static char *dir;
-
-static int setup(void **state)
-{
-	char tmpl[] = "/tmp/mkdistro-test-kimage-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	dir = xstrdup(tmpl);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	rm_rf(dir);
-	free(dir);
-	return 0;
-}
-
 static char *put(const char *name, const void *data, size_t len)
 {
-	char *p = path_join(dir, name);
+	char *p = path_join(testdir_group.path, name);
 	assert_int_equal(write_file_atomic(p, data, len, 0644), 0);
 	return p;
 }
@@ -145,7 +126,7 @@ static int lz4_legacy(const void *data, size_t n, struct buf *out)
 {
 	if (!have_program("lz4"))
 		return 0;
-	char *in = put("payload.raw", data, n), *z = path_join(dir, "payload.lz4");
+	char *in = put("payload.raw", data, n), *z = path_join(testdir_group.path, "payload.lz4");
 	assert_int_equal(compress_file(in, z, "lz4"), 0);
 	size_t len;
 	char *got = read_file(z, &len);
@@ -545,7 +526,7 @@ static void test_s390_image(void **state)
 static char *elf(const char *name, int machine, int class64, int msb, int type, int init,
 		 int interp)
 {
-	char *path = path_join(dir, name);
+	char *path = path_join(testdir_group.path, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
@@ -687,7 +668,7 @@ static void test_not_kernel(void **state)
 static void test_unreadable(void **state)
 {
 	struct kimage k;
-	char *path = path_join(dir, "missing");
+	char *path = path_join(testdir_group.path, "missing");
 
 	assert_int_equal(kimage_identify(path, &k), -1);
 	char *want = xasprintf("kernel '%s': No such file or directory", path);
@@ -697,8 +678,8 @@ static void test_unreadable(void **state)
 	both_fail(path, path);
 	free(path);
 
-	assert_int_equal(kimage_identify(dir, &k), -1);
-	want = xasprintf("kernel '%s': not a regular file", dir);
+	assert_int_equal(kimage_identify(testdir_group.path, &k), -1);
+	want = xasprintf("kernel '%s': not a regular file", testdir_group.path);
 	assert_string_equal(k.message, want);
 	free(want);
 	kimage_free(&k);
@@ -814,5 +795,5 @@ int main(void)
 		cmocka_unit_test(test_fits),
 		cmocka_unit_test(test_real_kernel),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testdir_group_setup, testdir_group_teardown);
 }

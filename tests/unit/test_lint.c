@@ -19,6 +19,7 @@
 #include "compress.h"
 #include "cpio.h"
 #include "lint.h"
+#include "testutil.h"
 #include "util.h"
 
 static const char good_kconfig[] =
@@ -51,27 +52,6 @@ enum {
 	ELF_SHORT = 1 << 14,       /* a break: cut in its ELF header */
 	ELF_BAD_VERSION = 1 << 15, /* a break: EI_VERSION 0 */
 };
-
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/mkdistro-lint.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	rm_rf(f->dir);
-	free(f);
-	return 0;
-}
 
 /* An ELF executable of class CLS and byte order DATA for MACHINE,
  * written by libelf, with a PT_INTERP of INTERP when not NULL (new
@@ -241,16 +221,16 @@ static void expect_only(const struct lint_report *r, enum lint_id id, const char
 
 static void test_clean_system(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, 0, good_kconfig, NULL, &r);
+	lint_image(d->path, 0, good_kconfig, NULL, &r);
 	if (r.n)
 		lint_print(&r, stderr);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 
 	/* /init as a symlink to BusyBox; a loader reached through symlinks. */
-	lint_image(f->dir, INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
+	lint_image(d->path, INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 
@@ -259,7 +239,7 @@ static void test_clean_system(void **state)
 		const char *method, *option;
 	} forms[] = {{NULL, NULL}, {"xz", "CONFIG_RD_XZ"}, {"zstd", "CONFIG_RD_ZSTD"}};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		char *img = make_image(f->dir, "c", 0, forms[i].method);
+		char *img = make_image(d->path, "c", 0, forms[i].method);
 		char *kc = xasprintf("%s%s%s", good_kconfig, forms[i].option ? forms[i].option : "",
 				     forms[i].option ? "=y\n" : "");
 		struct lint_target t = {.arch = arch_find("x86_64"), .initrd = img,
@@ -277,30 +257,30 @@ static void test_clean_system(void **state)
 
 static void test_init_missing(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, NO_INIT, good_kconfig, NULL, &r);
+	lint_image(d->path, NO_INIT, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_INIT_MISSING, "/init", "not in the initramfs");
 	lint_report_free(&r);
 
-	lint_image(f->dir, INIT_DANGLING, good_kconfig, NULL, &r);
+	lint_image(d->path, INIT_DANGLING, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_INIT_MISSING, "/init", "leads to nothing");
 	lint_report_free(&r);
 
 	/* rdinit= names the program that has to be there. */
-	lint_image(f->dir, 0, good_kconfig, "console=ttyS0 rdinit=/sbin/myinit", &r);
+	lint_image(d->path, 0, good_kconfig, "console=ttyS0 rdinit=/sbin/myinit", &r);
 	expect_only(&r, LINT_INIT_MISSING, "/sbin/myinit", "not in the initramfs");
 	lint_report_free(&r);
-	lint_image(f->dir, 0, good_kconfig, "console=ttyS0 rdinit=/bin/sh", &r);
+	lint_image(d->path, 0, good_kconfig, "console=ttyS0 rdinit=/bin/sh", &r);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 }
 
 static void test_init_not_executable(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, INIT_NOT_EXEC, good_kconfig, NULL, &r);
+	lint_image(d->path, INIT_NOT_EXEC, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_INIT_NOT_EXEC, "/init", "not executable (mode 0644)");
 	assert_non_null(strstr(r.v[0].fix, "chmod +x"));
 	lint_report_free(&r);
@@ -308,22 +288,22 @@ static void test_init_not_executable(void **state)
 
 static void test_init_interpreter(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, INIT_BAD_INTERP, good_kconfig, NULL, &r);
+	lint_image(d->path, INIT_BAD_INTERP, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_INIT_INTERP, "/init", "interpreter '/bin/bash' is not in the image");
 	lint_report_free(&r);
 
-	lint_image(f->dir, INIT_LONG_SHEBANG, good_kconfig, NULL, &r);
+	lint_image(d->path, INIT_LONG_SHEBANG, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_INIT_INTERP, "/init", "longer than");
 	lint_report_free(&r);
 }
 
 static void test_elf_arch(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, ELF_OTHER_ARCH, good_kconfig, NULL, &r);
+	lint_image(d->path, ELF_OTHER_ARCH, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_ELF_ARCH, "/bin/busybox", "for aarch64 (e_machine 183, 64-bit)");
 	assert_non_null(strstr(r.v[0].problem, "the kernel is x86_64"));
 	lint_report_free(&r);
@@ -331,9 +311,9 @@ static void test_elf_arch(void **state)
 
 static void test_elf_loader(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, ELF_DYNAMIC, good_kconfig, NULL, &r);
+	lint_image(d->path, ELF_DYNAMIC, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
 		    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
 	lint_report_free(&r);
@@ -343,7 +323,7 @@ static void test_elf_loader(void **state)
  * loader are read right from each; a file cut short is none of them. */
 static void test_elf_kinds(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	static const struct {
 		unsigned kind;
 		const char *words;
@@ -356,16 +336,16 @@ static void test_elf_kinds(void **state)
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		struct lint_report r;
 		unsigned k = kinds[i].kind;
-		lint_image(f->dir, k | INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
+		lint_image(d->path, k | INIT_SYMLINK | ELF_DYNAMIC_OK, good_kconfig, NULL, &r);
 		if (r.n)
 			lint_print(&r, stderr);
 		assert_int_equal(r.n, 0);
 		lint_report_free(&r);
-		lint_image(f->dir, k | ELF_DYNAMIC, good_kconfig, NULL, &r);
+		lint_image(d->path, k | ELF_DYNAMIC, good_kconfig, NULL, &r);
 		expect_only(&r, LINT_ELF_LOADER, "/bin/busybox",
 			    "loader '/lib/ld-musl-x86_64.so.1' is not in the image");
 		lint_report_free(&r);
-		lint_image(f->dir, k | ELF_OTHER_ARCH, good_kconfig, NULL, &r);
+		lint_image(d->path, k | ELF_OTHER_ARCH, good_kconfig, NULL, &r);
 		expect_only(&r, LINT_ELF_ARCH, "/bin/busybox", kinds[i].words);
 		lint_report_free(&r);
 	}
@@ -374,7 +354,7 @@ static void test_elf_kinds(void **state)
 	 * know: said so, not guessed at, and only a warning. */
 	for (int bad = 0; bad < 2; bad++) {
 		struct lint_report r;
-		lint_image(f->dir, bad ? ELF_BAD_VERSION : ELF_SHORT, good_kconfig, NULL, &r);
+		lint_image(d->path, bad ? ELF_BAD_VERSION : ELF_SHORT, good_kconfig, NULL, &r);
 		assert_int_equal(r.n, 1);
 		assert_int_equal(r.errors, 0);
 		assert_int_equal(r.v[0].id, LINT_ELF_BAD);
@@ -390,13 +370,13 @@ static void test_elf_kinds(void **state)
 
 static void test_console_node(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, NO_CONSOLE, good_kconfig, NULL, &r);
+	lint_image(d->path, NO_CONSOLE, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_CONSOLE_NODE, "/dev/console", "missing");
 	lint_report_free(&r);
 
-	lint_image(f->dir, CONSOLE_FILE, good_kconfig, NULL, &r);
+	lint_image(d->path, CONSOLE_FILE, good_kconfig, NULL, &r);
 	expect_only(&r, LINT_CONSOLE_NODE, "/dev/console", "not the character device 5,1");
 	lint_report_free(&r);
 }
@@ -416,7 +396,7 @@ static char *kconfig_without(const char *sym)
 
 static void test_kernel_options(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	static const struct {
 		const char *sym;
 		enum lint_id id;
@@ -433,7 +413,7 @@ static void test_kernel_options(void **state)
 		struct lint_report r;
 		char *kc = kconfig_without(cases[i].sym);
 		assert_int_not_equal(strlen(kc), strlen(good_kconfig));
-		lint_image(f->dir, 0, kc, NULL, &r);
+		lint_image(d->path, 0, kc, NULL, &r);
 		expect_only(&r, cases[i].id, cases[i].sym, cases[i].words);
 		char *fix = xasprintf("add %s=y to the [linux] fragment", cases[i].sym);
 		assert_string_equal(r.v[0].fix, fix);
@@ -445,13 +425,13 @@ static void test_kernel_options(void **state)
 
 static void test_kernel_options_context(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
 
 	/* "=m" is not built in. */
 	char *kc = kconfig_without("CONFIG_SERIAL_8250");
 	char *km = xasprintf("%sCONFIG_SERIAL_8250=m\n", kc);
-	lint_image(f->dir, 0, km, NULL, &r);
+	lint_image(d->path, 0, km, NULL, &r);
 	expect_only(&r, LINT_K_CONSOLE, "CONFIG_SERIAL_8250", "ttyS0");
 	lint_report_free(&r);
 	free(km);
@@ -459,23 +439,23 @@ static void test_kernel_options_context(void **state)
 
 	/* No #! file at all: BINFMT_SCRIPT is not needed. */
 	kc = kconfig_without("CONFIG_BINFMT_SCRIPT");
-	lint_image(f->dir, INIT_SYMLINK | NO_SCRIPTS, kc, NULL, &r);
+	lint_image(d->path, INIT_SYMLINK | NO_SCRIPTS, kc, NULL, &r);
 	assert_int_equal(r.n, 0);
 	lint_report_free(&r);
 	free(kc);
 
 	/* The console on the command line decides: the last console=. */
 	kc = kconfig_without("CONFIG_SERIAL_8250_CONSOLE");
-	lint_image(f->dir, 0, kc, "console=ttyS0 console=ttynull", &r);
+	lint_image(d->path, 0, kc, "console=ttyS0 console=ttynull", &r);
 	expect_only(&r, LINT_K_CONSOLE, "CONFIG_NULL_TTY", "console ttynull");
 	lint_report_free(&r);
-	lint_image(f->dir, 0, kc, "console=ttyS1,115200", &r);
+	lint_image(d->path, 0, kc, "console=ttyS1,115200", &r);
 	expect_only(&r, LINT_K_CONSOLE, "CONFIG_SERIAL_8250_CONSOLE", "console ttyS1");
 	lint_report_free(&r);
 	free(kc);
 
 	/* No .config: a warning, the image is still checked. */
-	lint_image(f->dir, NO_CONSOLE, NULL, NULL, &r);
+	lint_image(d->path, NO_CONSOLE, NULL, NULL, &r);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.errors, 1);
 	assert_non_null(lint_find(&r, LINT_CONSOLE_NODE));
@@ -487,8 +467,8 @@ static void test_kernel_options_context(void **state)
  * configuration are told about that image, not the [linux] fragment. */
 static void test_given_kernel(void **state)
 {
-	struct fixture *f = *state;
-	char *img = make_image(f->dir, "given", 0, "gzip");
+	struct testdir *d = *state;
+	char *img = make_image(d->path, "given", 0, "gzip");
 	struct lint_target t = {
 		.arch = arch_find("x86_64"), .initrd = img, .compression = "gzip",
 		.cmdline = "console=ttyS0", .kernel_image = "/boot/vmlinuz-6.1.0-9-amd64",
@@ -522,10 +502,10 @@ static void test_given_kernel(void **state)
  * (riscv64's FPU, arm's VFP): missing, it is named; there, all is well. */
 static void test_kernel_fpu(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct arch a = *arch_find("x86_64");
 	a.abi_needs[0] = (struct arch_need)ARCH_NEED_FPU("CONFIG_FPU");
-	char *img = make_image(f->dir, "fpu", 0, "gzip");
+	char *img = make_image(d->path, "fpu", 0, "gzip");
 	struct lint_target t = {
 		.arch = &a, .initrd = img, .compression = "gzip",
 		.cmdline = "console=ttyS0",
@@ -545,13 +525,13 @@ static void test_kernel_fpu(void **state)
 
 static void test_bad_archive(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
 	struct lint_target t = {.arch = arch_find("x86_64"), .compression = "gzip",
 				.cmdline = "console=ttyS0"};
 
 	/* Cut in the middle of the compressed data. */
-	char *img = make_image(f->dir, "t", 0, "gzip");
+	char *img = make_image(d->path, "t", 0, "gzip");
 	size_t len;
 	char *data = read_file(img, &len);
 	assert_int_equal(write_file_atomic(img, data, len / 2, 0644), 0);
@@ -565,7 +545,7 @@ static void test_bad_archive(void **state)
 	free(img);
 
 	/* Not there at all. */
-	char *missing = xasprintf("%s/nothing.img", f->dir);
+	char *missing = xasprintf("%s/nothing.img", d->path);
 	t.initrd = missing;
 	memset(&r, 0, sizeof(r));
 	lint_text(&t, good_kconfig, &r);
@@ -574,10 +554,10 @@ static void test_bad_archive(void **state)
 	free(missing);
 
 	/* A tar archive is no initramfs. */
-	char *tar = xasprintf("%s/x.tar", f->dir);
-	char *src = xasprintf("%s/init", f->dir);
+	char *tar = xasprintf("%s/x.tar", d->path);
+	char *src = xasprintf("%s/init", d->path);
 	assert_int_equal(write_file_atomic(src, "#!/bin/sh\n", 10, 0755), 0);
-	char *cmd = xasprintf("tar -C '%s' -cf '%s' init", f->dir, tar);
+	char *cmd = xasprintf("tar -C '%s' -cf '%s' init", d->path, tar);
 	assert_int_equal(system(cmd), 0);
 	t.initrd = tar;
 	memset(&r, 0, sizeof(r));
@@ -592,10 +572,10 @@ static void test_bad_archive(void **state)
 
 static void test_print(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *d = *state;
 	struct lint_report r;
-	lint_image(f->dir, INIT_NOT_EXEC, good_kconfig, NULL, &r);
-	char *path = xasprintf("%s/out.txt", f->dir);
+	lint_image(d->path, INIT_NOT_EXEC, good_kconfig, NULL, &r);
+	char *path = xasprintf("%s/out.txt", d->path);
 	FILE *out = fopen(path, "w+");
 	assert_non_null(out);
 	lint_print(&r, out);
@@ -611,20 +591,20 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean_system, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_missing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_not_executable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_interpreter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_arch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_loader, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_elf_kinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_console_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_fpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_given_kernel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_options_context, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_archive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
+		testdir_test(test_clean_system),
+		testdir_test(test_init_missing),
+		testdir_test(test_init_not_executable),
+		testdir_test(test_init_interpreter),
+		testdir_test(test_elf_arch),
+		testdir_test(test_elf_loader),
+		testdir_test(test_elf_kinds),
+		testdir_test(test_console_node),
+		testdir_test(test_kernel_options),
+		testdir_test(test_kernel_fpu),
+		testdir_test(test_given_kernel),
+		testdir_test(test_kernel_options_context),
+		testdir_test(test_bad_archive),
+		testdir_test(test_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,21 +18,6 @@
 #include "testutil.h"
 #include "util.h"
 
-static int setup(void **state)
-{
-	struct testdir *t = xcalloc(1, sizeof(*t));
-	testdir_enter(t, "manifest");
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	testdir_leave(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_text(void **state)
 {
 	struct testdir *t = *state;
@@ -96,7 +81,7 @@ static void test_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+		testdir_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,29 +19,17 @@
 
 #include "config.h"
 #include "rootfs.h"
+#include "testutil.h"
 #include "util.h"
 
 struct fx {
-	char *dir;  /* mkdtemp() directory, also the cwd while testing */
+	struct testdir dir; /* the working directory while testing */
 	char *bb;   /* fake BusyBox install tree */
 	char *ov;   /* overlay */
 	char *prog; /* compiled programs */
 	char *dest; /* the staged root */
-	int oldcwd;
 	struct config cfg;
 };
-
-/* Write DIR/REL (making its directories) with TEXT and MODE. */
-static void put(const char *dir, const char *rel, const char *text, mode_t mode)
-{
-	char *p = path_join(dir, rel);
-	char *slash = strrchr(p, '/');
-	*slash = '\0';
-	assert_int_equal(mkdir_p(p, 0755), 0);
-	*slash = '/';
-	assert_int_equal(write_file_atomic(p, text, strlen(text), mode), 0);
-	free(p);
-}
 
 static void link_in(const char *dir, const char *rel, const char *target)
 {
@@ -111,33 +99,22 @@ static void set(char **field, const char *value)
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-rootfs-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	f->bb = path_join(f->dir, "busybox-install");
-	f->ov = path_join(f->dir, "overlay");
-	f->prog = path_join(f->dir, "programs");
-	f->dest = path_join(f->dir, "rootfs");
-	f->oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	testdir_enter(&f->dir, "rootfs");
+	f->bb = testdir_path(&f->dir, "busybox-install");
+	f->ov = testdir_path(&f->dir, "overlay");
+	f->prog = testdir_path(&f->dir, "programs");
+	f->dest = testdir_path(&f->dir, "rootfs");
 	/* No mkdistro.conf here: the built-in defaults. */
-	if (f->oldcwd < 0 || chdir(f->dir) < 0 || config_load(&f->cfg, NULL, 0) < 0)
-		return -1;
 	*state = f;
-	return 0;
+	return config_load(&f->cfg, NULL, 0);
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	if (fchdir(f->oldcwd) < 0)
-		return -1;
-	close(f->oldcwd);
 	config_free(&f->cfg);
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f->bb);
 	free(f->ov);
 	free(f->prog);
@@ -150,7 +127,7 @@ static int teardown(void **state)
  * /linuxrc an initramfs does not use. */
 static void fake_busybox(const struct fx *f)
 {
-	put(f->bb, "bin/busybox", "\177ELF fake busybox\n", 0755);
+	write_test_file_mode(f->bb, "bin/busybox", "\177ELF fake busybox\n", 0755);
 	link_in(f->bb, "bin/sh", "busybox");
 	link_in(f->bb, "bin/ls", "busybox");
 	link_in(f->bb, "sbin/init", "../bin/busybox");
@@ -161,35 +138,23 @@ static void fake_busybox(const struct fx *f)
 static void fake_overlay(struct fx *f)
 {
 	/* A file where BusyBox has a symlink, and a new one. */
-	put(f->ov, "bin/sh", "#!overlay shell\n", 0755);
-	put(f->ov, "etc/motd", "welcome\n", 0644);
+	write_test_file_mode(f->ov, "bin/sh", "#!overlay shell\n", 0755);
+	write_test_file_mode(f->ov, "etc/motd", "welcome\n", 0644);
 	/* A generated file replaced. */
-	put(f->ov, "etc/profile", "# mine\n", 0600);
+	write_test_file_mode(f->ov, "etc/profile", "# mine\n", 0600);
 	set(&f->cfg.overlay, f->ov);
 }
 
 static int stage(struct fx *f, const char *progdir, char **err)
 {
-	fflush(NULL);
-	int saved = dup(2);
-	FILE *tmp = tmpfile();
-	assert_non_null(tmp);
-	dup2(fileno(tmp), 2);
+	struct capture c;
+	capture_start(&c, 2);
 	int rc = rootfs_stage(&f->cfg, f->bb, progdir, f->dest);
-	fflush(NULL);
-	dup2(saved, 2);
-	close(saved);
-	struct buf b = { 0 };
-	char chunk[1024];
-	size_t n;
-	rewind(tmp);
-	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(tmp);
+	char *text = capture_end(&c);
 	if (err)
-		*err = buf_steal(&b);
+		*err = text;
 	else
-		buf_free(&b);
+		free(text);
 	return rc;
 }
 
@@ -199,7 +164,7 @@ static void assert_no_leftovers(const struct fx *f)
 	char *tmp = xasprintf("%s.tmp", f->dest);
 	assert_false(path_exists(tmp));
 	free(tmp);
-	DIR *d = opendir(f->dir);
+	DIR *d = opendir(f->dir.path);
 	assert_non_null(d);
 	struct dirent *de;
 	while ((de = readdir(d)))
@@ -273,11 +238,11 @@ static void test_replaces_dest(void **state)
 	struct fx *f = *state;
 
 	fake_busybox(f);
-	put(f->dest, "stale/file", "from the last build\n", 0644);
-	put(f->dest, "etc/removed-from-overlay", "old\n", 0644);
+	write_test_file_mode(f->dest, "stale/file", "from the last build\n", 0644);
+	write_test_file_mode(f->dest, "etc/removed-from-overlay", "old\n", 0644);
 	/* What an interrupted run left. */
 	char *tmp = xasprintf("%s.tmp", f->dest);
-	put(tmp, "half/done", "x", 0644);
+	write_test_file_mode(tmp, "half/done", "x", 0644);
 	assert_int_equal(stage(f, NULL, NULL), 0);
 	assert_false(exists_in(f->dest, "stale"));
 	assert_false(exists_in(f->dest, "etc/removed-from-overlay"));
@@ -294,10 +259,10 @@ static void test_failure_keeps_dest(void **state)
 
 	fake_busybox(f);
 	assert_int_equal(stage(f, NULL, NULL), 0);
-	put(f->dest, "marker", "last good\n", 0644);
+	write_test_file_mode(f->dest, "marker", "last good\n", 0644);
 
 	/* A FIFO cannot be staged without root's help. */
-	put(f->ov, "etc/motd", "x\n", 0644);
+	write_test_file_mode(f->ov, "etc/motd", "x\n", 0644);
 	char *fifo = path_join(f->ov, "etc/fifo");
 	assert_int_equal(mkfifo(fifo, 0644), 0);
 	free(fifo);
@@ -325,10 +290,10 @@ static void test_programs(void **state)
 	struct fx *f = *state;
 
 	fake_busybox(f);
-	put(f->prog, "usr/bin/hello", "hello program\n", 0755);
-	put(f->prog, "bin/ls", "my ls\n", 0755);
-	put(f->prog, "usr/bin/both", "from programs\n", 0755);
-	put(f->ov, "usr/bin/both", "from overlay\n", 0755);
+	write_test_file_mode(f->prog, "usr/bin/hello", "hello program\n", 0755);
+	write_test_file_mode(f->prog, "bin/ls", "my ls\n", 0755);
+	write_test_file_mode(f->prog, "usr/bin/both", "from programs\n", 0755);
+	write_test_file_mode(f->ov, "usr/bin/both", "from overlay\n", 0755);
 	set(&f->cfg.overlay, f->ov);
 	assert_int_equal(stage(f, f->prog, NULL), 0);
 	assert_content(f->dest, "usr/bin/hello", "hello program\n");
@@ -346,13 +311,13 @@ static void test_custom_init(void **state)
 	char *err = NULL;
 
 	fake_busybox(f);
-	put(f->ov, "sbin/myinit", "#!/bin/sh\nexec sh\n", 0755);
+	write_test_file_mode(f->ov, "sbin/myinit", "#!/bin/sh\nexec sh\n", 0755);
 	set(&f->cfg.overlay, f->ov);
 	set(&f->cfg.init, "/sbin/myinit");
 	assert_int_equal(stage(f, NULL, NULL), 0);
 	assert_link(f->dest, "init", "/sbin/myinit");
 	assert_content(f->dest, "sbin/myinit", "#!/bin/sh\nexec sh\n");
-	put(f->dest, "marker", "last good\n", 0644);
+	write_test_file_mode(f->dest, "marker", "last good\n", 0644);
 
 	/* Not in the tree: an error naming it, and the last tree kept. */
 	set(&f->cfg.init, "/sbin/missing-init");
@@ -363,7 +328,7 @@ static void test_custom_init(void **state)
 	assert_no_leftovers(f);
 
 	/* Not executable. */
-	put(f->ov, "sbin/noexec", "#!/bin/sh\n", 0644);
+	write_test_file_mode(f->ov, "sbin/noexec", "#!/bin/sh\n", 0644);
 	set(&f->cfg.init, "/sbin/noexec");
 	assert_int_equal(stage(f, NULL, &err), -1);
 	assert_non_null(strstr(err, "'/sbin/noexec'"));
@@ -373,7 +338,7 @@ static void test_custom_init(void **state)
 	assert_no_leftovers(f);
 
 	/* The overlay's own /init. */
-	put(f->ov, "init", "#!/bin/sh\necho own init\n", 0755);
+	write_test_file_mode(f->ov, "init", "#!/bin/sh\necho own init\n", 0755);
 	set(&f->cfg.init, "/init");
 	assert_int_equal(stage(f, NULL, NULL), 0);
 	assert_true(S_ISREG(mode_of(f->dest, "init")));

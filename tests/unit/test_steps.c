@@ -38,23 +38,12 @@ static const char *forgetful;
 static const char *extra_log;
 
 struct fx {
-	char *dir, *stampdir, *logdir, *runlog;
+	struct testdir dir;
+	char *stampdir, *logdir, *runlog;
 	char *out[NSTEPS];
 	struct step steps[NSTEPS];
 	struct plan plan;
 };
-
-static char *pathf(const struct fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *pathf(const struct fx *f, const char *fmt, ...)
-{
-	char rel[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	return path_join(f->dir, rel);
-}
 
 /* In the step's child: no cmocka here, only results. */
 static int append(const char *path, const char *text)
@@ -114,16 +103,12 @@ FUNCS(SD)
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-steps-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	f->stampdir = pathf(f, "stamps");
-	f->logdir = pathf(f, "logs");
-	f->runlog = pathf(f, "ran");
+	testdir_enter(&f->dir, "steps");
+	f->stampdir = testdir_path(&f->dir, "stamps");
+	f->logdir = testdir_path(&f->dir, "logs");
+	f->runlog = testdir_path(&f->dir, "ran");
 	for (int i = 0; i < NSTEPS; i++) {
-		f->out[i] = pathf(f, "%s.out", names[i]);
+		f->out[i] = testdir_path(&f->dir, "%s.out", names[i]);
 		input[i] = "1";
 	}
 	failing = forgetful = extra_log = NULL;
@@ -155,8 +140,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	free_steps(f->steps, NSTEPS);
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f->stampdir);
 	free(f->logdir);
 	free(f->runlog);
@@ -165,9 +149,6 @@ static int teardown(void **state)
 	free(f);
 	return 0;
 }
-
-/* Catch FD's output in a file (not a pipe: the forked steps write to it
- * too, and nothing may block on a full pipe). */
 
 /* plan_run with its progress messages kept out of the test output;
  * *ERR (if not NULL) gets them. */
@@ -207,7 +188,7 @@ static void assert_ran(struct fx *f, const char *expect)
 
 static char *stamp_of(struct fx *f, const char *name)
 {
-	char *p = pathf(f, "stamps/%s.stamp", name);
+	char *p = testdir_path(&f->dir, "stamps/%s.stamp", name);
 	char *text = read_file_quiet(p, NULL);
 	free(p);
 	return text;
@@ -250,7 +231,7 @@ static void test_first_run(void **state)
 	free(dep);
 	assert_non_null(strstr(f->steps[SB].inputs_text, "b-input "));
 	/* Each step wrote its log. */
-	char *log = pathf(f, "logs/c.log");
+	char *log = testdir_path(&f->dir, "logs/c.log");
 	char *text = read_file(log, NULL);
 	assert_non_null(text);
 	assert_string_equal(text, "working\n");
@@ -369,7 +350,7 @@ static void test_failing_step(void **state)
 	/* The failure names the step and shows its log. */
 	assert_non_null(strstr(err, "mkdistro: step 'c' failed"));
 	assert_non_null(strstr(err, "step is failing on purpose"));
-	char *log = pathf(f, "logs/c.log");
+	char *log = testdir_path(&f->dir, "logs/c.log");
 	assert_non_null(strstr(err, log));
 	free(log);
 	free(err);
@@ -490,7 +471,8 @@ static void test_corrupt_stamp(void **state)
 
 	assert_int_equal(run_plan(&f->plan, "all", NULL), 0);
 	assert_ran(f, "a b c d");
-	char *sd = pathf(f, "stamps/d.stamp"), *sc = pathf(f, "stamps/c.stamp");
+	char *sd = testdir_path(&f->dir, "stamps/d.stamp");
+	char *sc = testdir_path(&f->dir, "stamps/c.stamp");
 	assert_int_equal(write_file_atomic(sd, "", 0, 0644), 0);
 	assert_int_equal(write_file_atomic(sc, "ke", 2, 0644), 0);
 	int stale = status(f, &out);
@@ -650,7 +632,7 @@ static void pair_plan(struct fx *f, struct step s[3], struct plan *p, int (*r1)(
 	s[1] = (struct step){ .name = "p2", .run = r2 };
 	s[2] = (struct step){ .name = "both", .deps = { "p1", "p2" } };
 	*p = (struct plan){ .steps = s, .n = 3, .ctx = f, .stampdir = f->stampdir, .logdir = f->logdir };
-	marker_dir = f->dir;
+	marker_dir = f->dir.path;
 }
 
 static void test_parallel(void **state)
@@ -682,7 +664,7 @@ static void test_jobs_bound_steps(void **state)
 	struct fx *f = *state;
 	struct step s[3];
 	struct plan p;
-	char *overlap = pathf(f, "overlap");
+	char *overlap = testdir_path(&f->dir, "overlap");
 
 	pair_plan(f, s, &p, run_q1, run_q2);
 	p.parallel = 2;
@@ -743,7 +725,7 @@ static void test_jobserver_in_step(void **state)
 	struct plan p = { .steps = s, .n = 1, .ctx = f, .stampdir = f->stampdir, .logdir = f->logdir,
 			  .parallel = 1, .jobs = 3 };
 
-	report_path = pathf(f, "report");
+	report_path = testdir_path(&f->dir, "report");
 	assert_false(plan_jobserver_active());
 	assert_int_equal(run_plan(&p, "js", NULL), 0);
 	free_steps(s, 1);
@@ -767,7 +749,7 @@ static void test_jobserver_in_step(void **state)
 static int run_makefile(struct fx *f, char *makefile, const char *log)
 {
 	char *argv[] = { "make", "-s", "-f", makefile, NULL };
-	return proc_run(argv, f->dir, log, NULL) == 0 ? 0 : -1;
+	return proc_run(argv, f->dir.path, log, NULL) == 0 ? 0 : -1;
 }
 
 static int run_make(void *ctx, const char *log)
@@ -788,7 +770,7 @@ static void test_jobserver_make(void **state)
 				 "t2:\n"
 				 "\t@: > m2; i=0; while [ ! -e m1 ]; do i=$$((i+1)); "
 				 "[ $$i -gt 100 ] && exit 1; sleep 0.05; done\n";
-	char *mkpath = pathf(f, "wait.mk");
+	char *mkpath = testdir_path(&f->dir, "wait.mk");
 	assert_int_equal(write_file_atomic(mkpath, mk, strlen(mk), 0644), 0);
 	free(mkpath);
 	struct step s[1] = { { .name = "make", .run = run_make } };
@@ -823,11 +805,11 @@ static int run_after(void *ctx, const char *log)
 	struct fx *f = ctx;
 	int done = 0;
 	for (int i = 0; i < 40; i++) {
-		char *p = pathf(f, "done.%d%d", i / 10, i % 10 + 1);
+		char *p = testdir_path(&f->dir, "done.%d%d", i / 10, i % 10 + 1);
 		done += path_exists(p);
 		free(p);
 	}
-	char *p = pathf(f, "after");
+	char *p = testdir_path(&f->dir, "after");
 	char *text = xasprintf("%d\n", done);
 	int rc = write_file_atomic(p, text, strlen(text), 0644);
 	free(text);
@@ -848,7 +830,7 @@ static void test_slot_handoff(void **state)
 	for (int i = 1; i <= 10; i++)
 		buf_printf(&mk, " t%d", i);
 	buf_addstr(&mk, "\nt%:\n\t@sleep 0.1; : > done.$(SUB)$*\nendif\n");
-	char *mkpath = pathf(f, "greedy.mk");
+	char *mkpath = testdir_path(&f->dir, "greedy.mk");
 	assert_int_equal(write_file_atomic(mkpath, mk.s, mk.len, 0644), 0);
 	buf_free(&mk);
 	free(mkpath);
@@ -866,7 +848,7 @@ static void test_slot_handoff(void **state)
 	if (rc != 0)
 		fail_msg("the plan failed:\n%s", err);
 	free(err);
-	char *path = pathf(f, "after");
+	char *path = testdir_path(&f->dir, "after");
 	char *text = read_file(path, NULL);
 	free(path);
 	assert_non_null(text);
@@ -898,8 +880,8 @@ static void test_step_inputs(void **state)
 	free(expect);
 	buf_free(&in.lines);
 
-	char *file = pathf(f, "file");
-	char *missing = pathf(f, "missing");
+	char *file = testdir_path(&f->dir, "file");
+	char *missing = testdir_path(&f->dir, "missing");
 	assert_int_equal(write_file_atomic(file, "abc", 3, 0644), 0);
 	step_input_file(&in, "f", file);
 	step_input_file(&in, "m", missing);
@@ -929,7 +911,7 @@ static void put(const char *path, const char *text, mode_t mode)
 static void test_step_input_tree(void **state)
 {
 	struct fx *f = *state;
-	char *t1 = pathf(f, "t1"), *t2 = pathf(f, "t2");
+	char *t1 = testdir_path(&f->dir, "t1"), *t2 = testdir_path(&f->dir, "t2");
 	char *p;
 
 	/* The same tree made in a different order hashes the same. */
@@ -937,17 +919,17 @@ static void test_step_input_tree(void **state)
 	assert_int_equal(mkdir_p(t2, 0755), 0);
 	const char *order1[] = { "a", "b", "c", "zz", "m" }, *order2[] = { "m", "zz", "c", "b", "a" };
 	for (int i = 0; i < 5; i++) {
-		p = pathf(f, "t1/%s", order1[i]);
+		p = testdir_path(&f->dir, "t1/%s", order1[i]);
 		put(p, order1[i], 0644);
 		free(p);
-		p = pathf(f, "t2/%s", order2[i]);
+		p = testdir_path(&f->dir, "t2/%s", order2[i]);
 		put(p, order2[i], 0644);
 		free(p);
 	}
-	p = pathf(f, "t1/sub");
+	p = testdir_path(&f->dir, "t1/sub");
 	assert_int_equal(mkdir(p, 0755), 0);
 	free(p);
-	p = pathf(f, "t2/sub");
+	p = testdir_path(&f->dir, "t2/sub");
 	assert_int_equal(mkdir(p, 0755), 0);
 	free(p);
 	char *h1 = tree_line(t1), *h2 = tree_line(t2);
@@ -966,29 +948,29 @@ static void test_step_input_tree(void **state)
 		free(prev);                                 \
 		prev = now;                                 \
 	} while (0)
-	p = pathf(f, "t2/a");
+	p = testdir_path(&f->dir, "t2/a");
 	put(p, "A", 0644); /* content */
 	CHANGED();
 	assert_int_equal(chmod(p, 0755), 0); /* mode */
 	CHANGED();
 	free(p);
-	p = pathf(f, "t2/sub/deep"); /* a file deeper down */
+	p = testdir_path(&f->dir, "t2/sub/deep"); /* a file deeper down */
 	put(p, "deep", 0644);
 	CHANGED();
 	free(p);
-	p = pathf(f, "t2/link");
+	p = testdir_path(&f->dir, "t2/link");
 	assert_int_equal(symlink("a", p), 0); /* a symlink */
 	CHANGED();
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("b", p), 0); /* its target */
 	CHANGED();
 	free(p);
-	char *from = pathf(f, "t2/zz"), *to = pathf(f, "t2/zy");
+	char *from = testdir_path(&f->dir, "t2/zz"), *to = testdir_path(&f->dir, "t2/zy");
 	assert_int_equal(rename(from, to), 0); /* a name */
 	CHANGED();
 	free(from);
 	free(to);
-	p = pathf(f, "t2/emptydir"); /* an empty directory */
+	p = testdir_path(&f->dir, "t2/emptydir"); /* an empty directory */
 	assert_int_equal(mkdir(p, 0755), 0);
 	CHANGED();
 	free(p);
@@ -997,19 +979,19 @@ static void test_step_input_tree(void **state)
 
 	/* Moving content between files is a change, although the bytes are
 	 * the same all together. */
-	char *u1 = pathf(f, "u1"), *u2 = pathf(f, "u2");
+	char *u1 = testdir_path(&f->dir, "u1"), *u2 = testdir_path(&f->dir, "u2");
 	assert_int_equal(mkdir(u1, 0755), 0);
 	assert_int_equal(mkdir(u2, 0755), 0);
-	p = pathf(f, "u1/x");
+	p = testdir_path(&f->dir, "u1/x");
 	put(p, "ab", 0644);
 	free(p);
-	p = pathf(f, "u1/y");
+	p = testdir_path(&f->dir, "u1/y");
 	put(p, "", 0644);
 	free(p);
-	p = pathf(f, "u2/x");
+	p = testdir_path(&f->dir, "u2/x");
 	put(p, "a", 0644);
 	free(p);
-	p = pathf(f, "u2/y");
+	p = testdir_path(&f->dir, "u2/y");
 	put(p, "b", 0644);
 	free(p);
 	h1 = tree_line(u1);

@@ -20,24 +20,22 @@
 
 #include "arch.h"
 #include "proc.h"
+#include "testutil.h"
 #include "toolchain.h"
 #include "util.h"
 
 struct fx {
-	char *dir, *sysroot, *kheaders;
+	struct testdir dir;
+	char *sysroot, *kheaders;
 	const struct arch *arch;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-toolchain-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
-	f->sysroot = path_join(f->dir, "sysroot");
-	f->kheaders = path_join(f->dir, "sysroot/usr/kernel-include");
+	testdir_enter(&f->dir, "toolchain");
+	f->sysroot = testdir_path(&f->dir, "sysroot");
+	f->kheaders = testdir_path(&f->dir, "sysroot/usr/kernel-include");
 	f->arch = arch_default();
 	if (mkdir_p(f->kheaders, 0755) < 0)
 		return -1;
@@ -49,23 +47,11 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f->sysroot);
 	free(f->kheaders);
 	free(f);
 	return 0;
-}
-
-static void put(const char *dir, const char *rel, const char *text)
-{
-	char *p = path_join(dir, rel);
-	char *slash = strrchr(p, '/');
-	*slash = '\0';
-	assert_int_equal(mkdir_p(p, 0755), 0);
-	*slash = '/';
-	assert_int_equal(write_file_atomic(p, text, strlen(text), 0644), 0);
-	free(p);
 }
 
 static char *gcc_name(const struct fx *f)
@@ -158,16 +144,12 @@ static void test_files(void **state)
 static void test_write_fails(void **state)
 {
 	struct fx *f = *state;
-	char *missing = path_join(f->dir, "no/such/sysroot");
+	char *missing = path_join(f->dir.path, "no/such/sysroot");
 
-	fflush(NULL);
-	int saved = dup(2);
-	int devnull = open("/dev/null", O_WRONLY);
-	dup2(devnull, 2);
-	close(devnull);
+	struct capture c;
+	capture_start(&c, 2);
 	int rc = toolchain_write(f->arch, missing, f->kheaders);
-	dup2(saved, 2);
-	close(saved);
+	free(capture_end(&c));
 	assert_int_equal(rc, -1);
 	assert_false(path_exists(missing));
 	free(missing);
@@ -180,7 +162,7 @@ static int run_cc(const struct fx *f, const char *args, struct buf *out)
 	char *cc = toolchain_cc(f->sysroot);
 	char *script = xasprintf("exec '%s' %s 2>&1", cc, args);
 	char *argv[] = { "sh", "-c", script, NULL };
-	int rc = proc_capture(argv, f->dir, NULL, out);
+	int rc = proc_capture(argv, f->dir.path, NULL, out);
 	free(script);
 	free(cc);
 	return rc;
@@ -194,9 +176,9 @@ static void test_headers(void **state)
 
 	need_gcc(f);
 	assert_int_equal(toolchain_write(f->arch, f->sysroot, f->kheaders), 0);
-	put(f->sysroot, "usr/include/stdio.h", "#define FAKE_LIBC_HEADER 42\n");
-	put(f->kheaders, "linux/mkdistro-test.h", "#define FAKE_KERNEL_HEADER 7\n");
-	put(f->dir, "t.c",
+	write_test_file(f->sysroot, "usr/include/stdio.h", "#define FAKE_LIBC_HEADER 42\n");
+	write_test_file(f->kheaders, "linux/mkdistro-test.h", "#define FAKE_KERNEL_HEADER 7\n");
+	write_test_file(f->dir.path, "t.c",
 	    "#include <stdio.h>\n"
 	    "#include <linux/mkdistro-test.h>\n"
 	    "#include <stddef.h>\n"
@@ -213,7 +195,7 @@ static void test_headers(void **state)
 	buf_free(&out);
 
 	/* A header only the host has is not found. */
-	put(f->dir, "u.c", "#include <gnu/libc-version.h>\n");
+	write_test_file(f->dir.path, "u.c", "#include <gnu/libc-version.h>\n");
 	rc = run_cc(f, "-E u.c", &out);
 	assert_true(rc != 0);
 	assert_non_null(strstr(out.s, "gnu/libc-version.h"));
@@ -226,7 +208,7 @@ static void test_link_line(void **state)
 
 	need_gcc(f);
 	assert_int_equal(toolchain_write(f->arch, f->sysroot, f->kheaders), 0);
-	put(f->dir, "t.o", "");
+	write_test_file(f->dir.path, "t.o", "");
 	struct buf out = { 0 };
 	/* -### prints the commands without running them. */
 	int rc = run_cc(f, "-### t.o -o t", &out);
@@ -258,8 +240,8 @@ static void test_link_line(void **state)
 static int host_run(const struct fx *f, const char *script)
 {
 	char *argv[] = { "sh", "-c", (char *)script, NULL };
-	char *log = path_join(f->dir, "host.log");
-	int rc = proc_run(argv, f->dir, log, NULL);
+	char *log = path_join(f->dir.path, "host.log");
+	int rc = proc_run(argv, f->dir.path, log, NULL);
 	free(log);
 	return rc;
 }
@@ -279,7 +261,7 @@ static void test_link_and_run(void **state)
 	if (strcmp(f->arch->name, "x86_64") || !have_program("ar"))
 		skip();
 	assert_int_equal(toolchain_write(f->arch, f->sysroot, f->kheaders), 0);
-	put(f->dir, "fake/start.c",
+	write_test_file(f->dir.path, "fake/start.c",
 	    "int main(void);\n"
 	    "void _start(void)\n"
 	    "{\n"
@@ -288,8 +270,8 @@ static void test_link_and_run(void **state)
 	    "\tfor (;;)\n"
 	    "\t\t;\n"
 	    "}\n");
-	put(f->dir, "fake/empty.c", "typedef int nothing;\n");
-	put(f->dir, "fake/libc.c", "int fake_libc_marker(void) { return 42; }\n");
+	write_test_file(f->dir.path, "fake/empty.c", "typedef int nothing;\n");
+	write_test_file(f->dir.path, "fake/libc.c", "int fake_libc_marker(void) { return 42; }\n");
 	/* Built with the host's own gcc, as musl's build would be. */
 	char *script = xasprintf("set -e; cd fake; L='%s/usr/lib'; mkdir -p \"$L\"; "
 				 "F='-fPIC -fno-stack-protector -O1'; "
@@ -300,7 +282,7 @@ static void test_link_and_run(void **state)
 				 f->sysroot);
 	assert_int_equal(host_run(f, script), 0);
 	free(script);
-	put(f->dir, "prog.c",
+	write_test_file(f->dir.path, "prog.c",
 	    "int fake_libc_marker(void);\n"
 	    "int main(void) { return fake_libc_marker(); }\n");
 
@@ -310,14 +292,14 @@ static void test_link_and_run(void **state)
 		fail_msg("static link failed (%d):\n%s", rc, out.s ? out.s : "");
 	buf_free(&out);
 	char *prog[] = { "./prog", NULL };
-	assert_int_equal(proc_run(prog, f->dir, NULL, NULL), 42);
+	assert_int_equal(proc_run(prog, f->dir.path, NULL, NULL), 42);
 
 	/* A dynamic link asks for the musl loader. */
 	rc = run_cc(f, "-fno-stack-protector prog.c -o dyn", &out);
 	if (rc != 0)
 		fail_msg("dynamic link failed (%d):\n%s", rc, out.s ? out.s : "");
 	buf_free(&out);
-	char *dyn = path_join(f->dir, "dyn");
+	char *dyn = path_join(f->dir.path, "dyn");
 	size_t len;
 	char *bin = read_file(dyn, &len);
 	assert_non_null(bin);

@@ -14,32 +14,13 @@
 
 #define VERSION "6.1.99-test (me@here) #1 SMP"
 
-static int setup(void **state)
-{
-	struct testdir *t = xcalloc(1, sizeof(*t));
-	testdir_enter(t, "userimage");
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct testdir *t = *state;
-	testdir_leave(t);
-	free(t);
-	return 0;
-}
-
-/* DATA as the file NAME in the current directory; its absolute path
- * under test directory T (new memory). */
+/* The LEN bytes of DATA as the file NAME in test directory T; its
+ * absolute path (new memory). */
 static char *put(const struct testdir *t, const char *name, const void *data, size_t len)
 {
+	write_test_file(t->path, name, ""); /* with its directories */
 	char *p = path_join(t->path, name);
-	char *d = xstrdup(p);
-	*strrchr(d, '/') = '\0';
-	assert_int_equal(mkdir_p(d, 0755), 0);
 	assert_int_equal(write_file_atomic(p, data, len, 0644), 0);
-	free(d);
 	return p;
 }
 
@@ -306,9 +287,9 @@ static void test_kconfig(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_beside, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kconfig, setup, teardown),
+		testdir_test(test_check),
+		testdir_test(test_config_beside),
+		testdir_test(test_kconfig),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,30 +36,8 @@ int __lsan_is_turned_off(void)
 }
 
 struct fx {
-	char *dir; /* mkdtemp() directory holding everything */
+	struct testdir dir; /* holding everything; the working directory */
 };
-
-static char *pathf(const struct fx *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *pathf(const struct fx *f, const char *fmt, ...)
-{
-	char rel[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	return path_join(f->dir, rel);
-}
-
-static void put(const char *path, const char *content, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
 
 static void assert_file(const char *path, const char *content)
 {
@@ -89,51 +67,10 @@ static void assert_link(const char *path, const char *target)
 	assert_string_equal(buf, target);
 }
 
-/* Names in DIR (without . and ..), sorted, joined by spaces. */
-static char *listing(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	char *names[64];
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		assert_true(n < 64);
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	struct buf b = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		buf_printf(&b, "%s%s", i ? " " : "", names[i]);
-		free(names[i]);
-	}
-	return buf_steal(&b);
-}
-
-static void assert_listing(const char *dir, const char *expect)
-{
-	char *l = listing(dir);
-	assert_string_equal(l, expect);
-	free(l);
-}
-
-
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/mkdistro-test-util-XXXXXX";
-
-	if (!mkdtemp(tmpl))
-		return -1;
-	f->dir = xstrdup(tmpl);
+	testdir_enter(&f->dir, "util");
 	*state = f;
 	return 0;
 }
@@ -143,12 +80,11 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	/* A failed test can leave unreadable directories behind. */
-	char *cmd = xasprintf("chmod -R u+rwx '%s' 2>/dev/null", f->dir);
+	char *cmd = xasprintf("chmod -R u+rwx '%s' 2>/dev/null", f->dir.path);
 	int rc = system(cmd);
 	(void)rc;
 	free(cmd);
-	rm_rf(f->dir);
-	free(f->dir);
+	testdir_leave(&f->dir);
 	free(f);
 	return 0;
 }
@@ -263,7 +199,7 @@ static void test_xasprintf(void **state)
 static void test_write_file_atomic(void **state)
 {
 	struct fx *f = *state;
-	char *p = pathf(f, "out.bin");
+	char *p = testdir_path(&f->dir, "out.bin");
 	const char data[] = "line\n\0binary\xff";
 
 	mode_t old = umask(022);
@@ -277,25 +213,25 @@ static void test_write_file_atomic(void **state)
 	free(got);
 	/* The mode asked for, not the umask's. */
 	assert_int_equal(mode_of(p) & 07777, 0664);
-	assert_listing(f->dir, "out.bin");
+	assert_listing(f->dir.path, "out.bin");
 
 	/* Replacing an existing file, with another mode. */
 	assert_int_equal(write_file_atomic(p, "new", 3, 0750), 0);
 	assert_file(p, "new");
 	assert_int_equal(mode_of(p) & 07777, 0750);
-	assert_listing(f->dir, "out.bin");
+	assert_listing(f->dir.path, "out.bin");
 
 	/* Empty content. */
 	assert_int_equal(write_file_atomic(p, "", 0, 0600), 0);
 	assert_file(p, "");
-	assert_listing(f->dir, "out.bin");
+	assert_listing(f->dir.path, "out.bin");
 	free(p);
 }
 
 static void test_write_file_atomic_fails_cleanly(void **state)
 {
 	struct fx *f = *state;
-	char *missing = pathf(f, "nodir/file");
+	char *missing = testdir_path(&f->dir, "nodir/file");
 	struct capture c;
 
 	capture_start(&c, 2);
@@ -306,21 +242,21 @@ static void test_write_file_atomic_fails_cleanly(void **state)
 	assert_non_null(strstr(err, "nodir/file"));
 	assert_non_null(strstr(err, "No such file or directory"));
 	free(err);
-	assert_listing(f->dir, "");
+	assert_listing(f->dir.path, "");
 
 	/* The rename fails (a non-empty directory is in the way): the
 	 * temporary file must not be left next to it. */
-	char *d = pathf(f, "busy");
-	char *inner = pathf(f, "busy/inner");
+	char *d = testdir_path(&f->dir, "busy");
+	char *inner = testdir_path(&f->dir, "busy/inner");
 	assert_int_equal(mkdir(d, 0755), 0);
-	put(inner, "keep", 0644);
+	write_test_inplace(inner, "keep", 0644);
 	capture_start(&c, 2);
 	rc = write_file_atomic(d, "x", 1, 0644);
 	err = capture_end(&c);
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "rename"));
 	free(err);
-	assert_listing(f->dir, "busy");
+	assert_listing(f->dir.path, "busy");
 	assert_file(inner, "keep");
 	free(missing);
 	free(d);
@@ -330,7 +266,7 @@ static void test_write_file_atomic_fails_cleanly(void **state)
 static void test_read_file(void **state)
 {
 	struct fx *f = *state;
-	char *p = pathf(f, "in");
+	char *p = testdir_path(&f->dir, "in");
 	size_t len = 12345;
 
 	/* Larger than read_file's chunk, with NULs. */
@@ -348,13 +284,13 @@ static void test_read_file(void **state)
 	free(data);
 
 	/* LEN may be NULL. */
-	put(p, "", 0644);
+	write_test_inplace(p, "", 0644);
 	got = read_file(p, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, "");
 	free(got);
 
-	char *missing = pathf(f, "missing");
+	char *missing = testdir_path(&f->dir, "missing");
 	struct capture c;
 	capture_start(&c, 2);
 	errno = 0;
@@ -385,8 +321,8 @@ static void test_read_file(void **state)
 static void test_mkdir_p(void **state)
 {
 	struct fx *f = *state;
-	char *deep = pathf(f, "a/b/c/d");
-	char *slash = pathf(f, "x//y/");
+	char *deep = testdir_path(&f->dir, "a/b/c/d");
+	char *slash = testdir_path(&f->dir, "x//y/");
 	struct stat st;
 
 	assert_int_equal(mkdir_p(deep, 0750), 0);
@@ -394,15 +330,15 @@ static void test_mkdir_p(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	/* Existing: not an error. */
 	assert_int_equal(mkdir_p(deep, 0750), 0);
-	assert_int_equal(mkdir_p(f->dir, 0755), 0);
+	assert_int_equal(mkdir_p(f->dir.path, 0755), 0);
 	assert_int_equal(mkdir_p(slash, 0755), 0);
 	assert_int_equal(stat(slash, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 
 	/* A file in the way, as a parent and as the leaf. */
-	char *file = pathf(f, "a/file");
-	char *under = pathf(f, "a/file/sub");
-	put(file, "x", 0644);
+	char *file = testdir_path(&f->dir, "a/file");
+	char *under = testdir_path(&f->dir, "a/file/sub");
+	write_test_inplace(file, "x", 0644);
 	struct capture c;
 	capture_start(&c, 2);
 	int rc1 = mkdir_p(under, 0755);
@@ -415,23 +351,19 @@ static void test_mkdir_p(void **state)
 	free(err);
 	assert_file(file, "x");
 
-	/* Relative paths, and the empty path (an error, not a crash). */
-	int here = open(".", O_RDONLY | O_DIRECTORY);
-	assert_true(here >= 0);
-	assert_int_equal(chdir(f->dir), 0);
+	/* Relative paths (to the working directory, the test's), and the
+	 * empty path (an error, not a crash). */
 	int rc3 = mkdir_p("rel/x", 0755);
 	int rc4 = mkdir_p("single", 0755);
 	capture_start(&c, 2);
 	int rc5 = mkdir_p("", 0755);
 	err = capture_end(&c);
-	assert_int_equal(fchdir(here), 0);
-	close(here);
 	assert_int_equal(rc3, 0);
 	assert_int_equal(rc4, 0);
 	assert_int_equal(rc5, -1);
 	assert_non_null(strstr(err, "mkdir ''"));
 	free(err);
-	assert_listing(f->dir, "a rel single x");
+	assert_listing(f->dir.path, "a rel single x");
 	free(deep);
 	free(slash);
 	free(file);
@@ -442,37 +374,37 @@ static void test_mkdir_p(void **state)
 static void test_rm_rf_symlinks(void **state)
 {
 	struct fx *f = *state;
-	char *outside = pathf(f, "outside");
-	char *ofile = pathf(f, "outside/precious");
-	char *tree = pathf(f, "tree");
+	char *outside = testdir_path(&f->dir, "outside");
+	char *ofile = testdir_path(&f->dir, "outside/precious");
+	char *tree = testdir_path(&f->dir, "tree");
 	char *p;
 
 	assert_int_equal(mkdir(outside, 0755), 0);
-	put(ofile, "keep me", 0644);
+	write_test_inplace(ofile, "keep me", 0644);
 	assert_int_equal(mkdir_p(tree, 0755), 0);
-	p = pathf(f, "tree/a/b/c");
+	p = testdir_path(&f->dir, "tree/a/b/c");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
-	p = pathf(f, "tree/a/b/c/file");
-	put(p, "x", 0644);
+	p = testdir_path(&f->dir, "tree/a/b/c/file");
+	write_test_inplace(p, "x", 0644);
 	free(p);
-	p = pathf(f, "tree/a/dirlink");
+	p = testdir_path(&f->dir, "tree/a/dirlink");
 	assert_int_equal(symlink(outside, p), 0);
 	free(p);
-	p = pathf(f, "tree/filelink");
+	p = testdir_path(&f->dir, "tree/filelink");
 	assert_int_equal(symlink(ofile, p), 0);
 	free(p);
-	p = pathf(f, "tree/dangling");
+	p = testdir_path(&f->dir, "tree/dangling");
 	assert_int_equal(symlink("/nonexistent/mkdistro", p), 0);
 	free(p);
 
 	assert_int_equal(rm_rf(tree), 0);
 	assert_false(path_exists(tree));
 	assert_file(ofile, "keep me");
-	assert_listing(f->dir, "outside");
+	assert_listing(f->dir.path, "outside");
 
 	/* A symlink given as the path is removed, not its target. */
-	p = pathf(f, "toplink");
+	p = testdir_path(&f->dir, "toplink");
 	assert_int_equal(symlink(outside, p), 0);
 	assert_int_equal(rm_rf(p), 0);
 	assert_false(path_exists(p));
@@ -494,24 +426,24 @@ static void make_locked_tree(const struct fx *f, uid_t uid)
 {
 	char *p;
 
-	p = pathf(f, "u/tree/locked/deeper");
+	p = testdir_path(&f->dir, "u/tree/locked/deeper");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
-	p = pathf(f, "u/tree/locked/deeper/file");
-	put(p, "x", 0644);
+	p = testdir_path(&f->dir, "u/tree/locked/deeper/file");
+	write_test_inplace(p, "x", 0644);
 	free(p);
-	p = pathf(f, "u/tree/locked/file2");
-	put(p, "y", 0600);
+	p = testdir_path(&f->dir, "u/tree/locked/file2");
+	write_test_inplace(p, "y", 0600);
 	free(p);
 	if (uid == 0 || geteuid() == 0) {
-		char *cmd = xasprintf("chown -R %d:%d '%s/u'", (int)uid, (int)uid, f->dir);
+		char *cmd = xasprintf("chown -R %d:%d '%s/u'", (int)uid, (int)uid, f->dir.path);
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
 	}
-	p = pathf(f, "u/tree/locked/deeper");
+	p = testdir_path(&f->dir, "u/tree/locked/deeper");
 	assert_int_equal(chmod(p, 0), 0);
 	free(p);
-	p = pathf(f, "u/tree/locked");
+	p = testdir_path(&f->dir, "u/tree/locked");
 	assert_int_equal(chmod(p, 0), 0);
 	free(p);
 }
@@ -519,7 +451,7 @@ static void make_locked_tree(const struct fx *f, uid_t uid)
 static void test_rm_rf_unreadable(void **state)
 {
 	struct fx *f = *state;
-	char *tree = pathf(f, "u/tree");
+	char *tree = testdir_path(&f->dir, "u/tree");
 	int as_nobody = geteuid() == 0;
 
 	make_locked_tree(f, as_nobody ? NOBODY : geteuid());
@@ -527,7 +459,7 @@ static void test_rm_rf_unreadable(void **state)
 		assert_int_equal(rm_rf(tree), 0);
 	} else {
 		/* The temp dir is root's 0700: let nobody through to u/. */
-		assert_int_equal(chmod(f->dir, 0711), 0);
+		assert_int_equal(chmod(f->dir.path, 0711), 0);
 		fflush(NULL);
 		pid_t pid = fork();
 		assert_true(pid >= 0);
@@ -554,34 +486,35 @@ static void test_rm_rf_unreadable(void **state)
 static void test_rm_rf_failure(void **state)
 {
 	struct fx *f = *state;
-	char *tree = pathf(f, "ro");
-	char *inner = pathf(f, "ro/inner");
-	char *file = pathf(f, "ro/inner/file");
+	char *tree = testdir_path(&f->dir, "ro");
+	char *inner = testdir_path(&f->dir, "ro/inner");
+	char *file = testdir_path(&f->dir, "ro/inner/file");
 
 	assert_int_equal(mkdir_p(inner, 0755), 0);
-	put(file, "x", 0644);
+	write_test_inplace(file, "x", 0644);
 	fflush(NULL);
 	/* As root nothing is locked: drop to nobody, who does not own ro/. */
 	if (geteuid() == 0)
-		assert_int_equal(chmod(f->dir, 0777), 0);
+		assert_int_equal(chmod(f->dir.path, 0777), 0);
 	else
 		assert_int_equal(chmod(inner, 0555), 0);
+	struct capture c;
+	capture_start(&c, 2);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
 			_exit(3);
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, 2);
 		_exit(rm_rf(tree) == -1 ? 0 : 1);
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	free(capture_end(&c));
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_file(file, "x");
 	assert_int_equal(chmod(inner, 0755), 0);
-	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(chmod(f->dir.path, 0700), 0);
 	free(tree);
 	free(inner);
 	free(file);
@@ -590,9 +523,9 @@ static void test_rm_rf_failure(void **state)
 static void test_copy_file(void **state)
 {
 	struct fx *f = *state;
-	char *a = pathf(f, "a");
-	char *b = pathf(f, "b");
-	char *c = pathf(f, "c");
+	char *a = testdir_path(&f->dir, "a");
+	char *b = testdir_path(&f->dir, "b");
+	char *c = testdir_path(&f->dir, "c");
 
 	/* Larger than the copy chunk. */
 	size_t n = 100003;
@@ -610,15 +543,15 @@ static void test_copy_file(void **state)
 	assert_int_equal(mode_of(b) & 07777, 0751);
 
 	/* Over an existing file, with a different mode. */
-	put(c, "small", 0600);
+	write_test_inplace(c, "small", 0600);
 	assert_int_equal(copy_file(c, b), 0);
 	assert_file(b, "small");
 	assert_int_equal(mode_of(b) & 07777, 0600);
-	assert_listing(f->dir, "a b c");
+	assert_listing(f->dir.path, "a b c");
 
 	/* A missing source leaves nothing behind. */
-	char *missing = pathf(f, "missing");
-	char *d = pathf(f, "d");
+	char *missing = testdir_path(&f->dir, "missing");
+	char *d = testdir_path(&f->dir, "d");
 	struct capture cap;
 	capture_start(&cap, 2);
 	int rc = copy_file(missing, d);
@@ -626,7 +559,7 @@ static void test_copy_file(void **state)
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "missing"));
 	free(err);
-	assert_listing(f->dir, "a b c");
+	assert_listing(f->dir.path, "a b c");
 	free(missing);
 	free(d);
 	free(a);
@@ -698,8 +631,8 @@ static int write_into_full(void *arg)
 static void test_disk_full(void **state)
 {
 	struct fx *f = *state;
-	char *small = pathf(f, "small");
-	char *big = pathf(f, "big");
+	char *small = testdir_path(&f->dir, "small");
+	char *big = testdir_path(&f->dir, "big");
 	size_t len = 200 * 1024;
 	char *data = xmalloc(len);
 	for (size_t i = 0; i < len; i++)
@@ -737,7 +670,7 @@ static void test_copy_tree(void **state)
 {
 	struct fx *f = *state;
 	char *p;
-#define MK(rel) (free(p), p = pathf(f, "%s", rel))
+#define MK(rel) (free(p), p = testdir_path(&f->dir, "%s", rel))
 	p = NULL;
 
 	/* The source. */
@@ -746,54 +679,54 @@ static void test_copy_tree(void **state)
 	MK("src/sub/deeper");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	MK("src/bin/tool");
-	put(p, "#!/bin/sh\n", 0755);
+	write_test_inplace(p, "#!/bin/sh\n", 0755);
 	MK("src/plain");
-	put(p, "plain", 0640);
+	write_test_inplace(p, "plain", 0640);
 	MK("src/sub/deeper/file");
-	put(p, "deep", 0644);
+	write_test_inplace(p, "deep", 0644);
 	MK("src/link");
 	assert_int_equal(symlink("plain", p), 0);
 	MK("src/dangling");
 	assert_int_equal(symlink("../nowhere", p), 0);
 	MK("src/wasdir");
-	put(p, "now a file", 0644);
+	write_test_inplace(p, "now a file", 0644);
 	MK("src/wasfile");
 	assert_int_equal(mkdir(p, 0700), 0);
 	MK("src/wasfile/x");
-	put(p, "x", 0644);
+	write_test_inplace(p, "x", 0644);
 	MK("src/waslink");
 	assert_int_equal(mkdir(p, 0755), 0);
 	MK("src/waslink/y");
-	put(p, "y", 0644);
+	write_test_inplace(p, "y", 0644);
 	MK("src/overfile");
 	assert_int_equal(symlink("plain", p), 0);
 	MK("src/throughlink");
-	put(p, "new content", 0644);
+	write_test_inplace(p, "new content", 0644);
 
 	/* The destination, with entries of the other type in the way. */
 	MK("outside");
 	assert_int_equal(mkdir(p, 0755), 0);
 	MK("outside/victim");
-	put(p, "untouched", 0644);
+	write_test_inplace(p, "untouched", 0644);
 	MK("dst/wasdir/inner");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	MK("dst/wasfile");
-	put(p, "old file", 0644);
+	write_test_inplace(p, "old file", 0644);
 	MK("dst/waslink");
-	char *outside = pathf(f, "outside");
+	char *outside = testdir_path(&f->dir, "outside");
 	assert_int_equal(symlink(outside, p), 0);
 	MK("dst/overfile");
-	put(p, "regular", 0644);
+	write_test_inplace(p, "regular", 0644);
 	MK("dst/throughlink");
-	char *victim = pathf(f, "outside/victim");
+	char *victim = testdir_path(&f->dir, "outside/victim");
 	assert_int_equal(symlink(victim, p), 0);
 	MK("dst/plain");
-	put(p, "old plain", 0666);
+	write_test_inplace(p, "old plain", 0666);
 	MK("dst/extra");
-	put(p, "kept", 0644);
+	write_test_inplace(p, "kept", 0644);
 
-	char *src = pathf(f, "src");
-	char *dst = pathf(f, "dst");
+	char *src = testdir_path(&f->dir, "src");
+	char *dst = testdir_path(&f->dir, "dst");
 	assert_int_equal(copy_tree(src, dst), 0);
 
 	assert_listing(dst, "bin dangling extra link overfile plain sub throughlink wasdir wasfile waslink");
@@ -867,10 +800,10 @@ static void test_copy_tree(void **state)
 static void test_have_program(void **state)
 {
 	struct fx *f = *state;
-	char *bin = pathf(f, "bin");
-	char *prog = pathf(f, "bin/mkdistro-test-prog");
-	char *noexec = pathf(f, "bin/mkdistro-test-noexec");
-	char *dirprog = pathf(f, "bin/mkdistro-test-dir");
+	char *bin = testdir_path(&f->dir, "bin");
+	char *prog = testdir_path(&f->dir, "bin/mkdistro-test-prog");
+	char *noexec = testdir_path(&f->dir, "bin/mkdistro-test-noexec");
+	char *dirprog = testdir_path(&f->dir, "bin/mkdistro-test-dir");
 	char *oldpath = xstrdup(getenv("PATH") ? getenv("PATH") : "");
 
 	assert_true(have_program("sh"));
@@ -879,8 +812,8 @@ static void test_have_program(void **state)
 	assert_false(have_program("/nonexistent/sh"));
 
 	assert_int_equal(mkdir(bin, 0755), 0);
-	put(prog, "#!/bin/sh\n", 0755);
-	put(noexec, "#!/bin/sh\n", 0644);
+	write_test_inplace(prog, "#!/bin/sh\n", 0755);
+	write_test_inplace(noexec, "#!/bin/sh\n", 0644);
 	assert_int_equal(mkdir(dirprog, 0755), 0);
 	char *path = xasprintf("/nonexistent:%s", bin);
 	setenv("PATH", path, 1);
@@ -904,15 +837,15 @@ static void test_have_program(void **state)
 static void test_path_exists(void **state)
 {
 	struct fx *f = *state;
-	char *file = pathf(f, "file");
-	char *dangling = pathf(f, "dangling");
-	char *missing = pathf(f, "missing");
+	char *file = testdir_path(&f->dir, "file");
+	char *dangling = testdir_path(&f->dir, "dangling");
+	char *missing = testdir_path(&f->dir, "missing");
 
-	put(file, "", 0644);
+	write_test_inplace(file, "", 0644);
 	assert_int_equal(symlink("nowhere", dangling), 0);
 	assert_true(path_exists(file));
 	assert_true(path_exists(dangling));
-	assert_true(path_exists(f->dir));
+	assert_true(path_exists(f->dir.path));
 	assert_false(path_exists(missing));
 	free(file);
 	free(dangling);
@@ -947,43 +880,34 @@ static void test_warn_format(void **state)
 
 static void test_die(void **state)
 {
-	int p[2];
-	assert_int_equal(pipe(p), 0);
-	fflush(NULL);
+	struct capture c;
+	capture_start(&c, 2);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		no_leak_check = 1;
-		dup2(p[1], 2);
-		close(p[0]);
 		errno = EPERM;
 		die("fatal '%s':", "thing");
 	}
-	close(p[1]);
-	char buf[256];
-	ssize_t n, total = 0;
-	while ((n = read(p[0], buf + total, sizeof(buf) - 1 - (size_t)total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(p[0]);
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	char *err = capture_end(&c);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
 	char *expect = xasprintf("mkdistro: fatal 'thing': %s\n", strerror(EPERM));
-	assert_string_equal(buf, expect);
+	assert_string_equal(err, expect);
 	free(expect);
+	free(err);
 }
 
 static void test_xreallocarray_overflow(void **state)
 {
-	fflush(NULL);
+	struct capture c;
+	capture_start(&c, 2);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		no_leak_check = 1;
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, 2);
 		/* Must die before the multiplication wraps to a small size. */
 		void *q = xreallocarray(NULL, SIZE_MAX / 2 + 2, 2);
 		free(q);
@@ -991,6 +915,7 @@ static void test_xreallocarray_overflow(void **state)
 	}
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	free(capture_end(&c));
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
 }
