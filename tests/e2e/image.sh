@@ -118,6 +118,23 @@ check "nor the manifest" sh -c '! grep -q "^\[kernel\]" out/manifest.txt'
 "$MKDISTRO" status > back-status.log 2>&1
 check "status: all up to date" [ $? -eq 0 ]
 
+# out/vmlinuz itself given: booted as it is, left in place.
+out=$("$MKDISTRO" run --kernel out/vmlinuz -c 'uname -r' 2>run-self.err)
+expect_eq "run --kernel out/vmlinuz boots the built kernel" "6.1.176" "$out"
+expect_eq "and leaves it as it was" "$built_kernel" "$(sha256sum < out/vmlinuz)"
+"$MKDISTRO" status > self-status.log 2>&1
+check "status afterwards: all up to date" [ $? -eq 0 ]
+
+# Another architecture's Image, when arch.sh built one: given with its
+# --arch, it boots there.
+if [ -s out-aarch64/vmlinuz ] && [ -s out-aarch64/initrd.img ]; then
+	img=$(tmpdir)/Image
+	cp out-aarch64/vmlinuz "$img"
+	out=$("$MKDISTRO" run --arch aarch64 --kernel "$img" -c 'uname -m' 2>run-arm.err)
+	expect_eq "run --arch aarch64 --kernel Image prints aarch64" aarch64 "$out"
+	[ "$out" = aarch64 ] || cat run-arm.err
+fi
+
 # Refusals: status 2 with the message, before anything is built or booted.
 # A QEMU on PATH that only records that it was started; an empty system
 # directory, in which a build would make build/.
