@@ -995,7 +995,7 @@ static int build_lock(const struct build *b)
  * whole system: with a kernel image the user gives, a copy of it. The
  * kernel step's own out/vmlinuz (its record counts while that exists) is
  * kept aside meanwhile and put back by the next build of the built kernel;
- * the marker says that out/vmlinuz is such a copy. */
+ * the marker says that out/vmlinuz is such a copy, and of which image. */
 #define GIVEN_MARKER "vmlinuz.given"
 #define BUILT_ASIDE "vmlinuz.built"
 
@@ -1005,7 +1005,8 @@ static int given_kernel_put(const struct build *b)
 	char *marker = bpath(b, GIVEN_MARKER), *aside = bpath(b, BUILT_ASIDE);
 	char *out = build_kernel_path(b);
 	int rc = -1;
-	/* out/vmlinuz itself given: it is in place already. */
+	/* out/vmlinuz itself given: it is in place already, and the marker
+	 * (if any) names the image it is a copy of. */
 	struct stat si, so;
 	if (stat(image, &si) == 0 && stat(out, &so) == 0 && si.st_dev == so.st_dev &&
 	    si.st_ino == so.st_ino) {
@@ -1014,13 +1015,12 @@ static int given_kernel_put(const struct build *b)
 	}
 	/* The marker first: cut short after it, the next build of the
 	 * built kernel redoes the kernel step rather than boot this one. */
-	if (!path_exists(marker)) {
-		if (write_file_atomic(marker, image, strlen(image), 0644) < 0)
-			goto out;
-		if (path_exists(out) && rename(out, aside) < 0) {
-			warn("rename '%s' to '%s':", out, aside);
-			goto out;
-		}
+	int first = !path_exists(marker);
+	if (write_file_atomic(marker, image, strlen(image), 0644) < 0)
+		goto out;
+	if (first && path_exists(out) && rename(out, aside) < 0) {
+		warn("rename '%s' to '%s':", out, aside);
+		goto out;
 	}
 	if (mkdir_p(b->outdir, 0755) == 0)
 		rc = copy_file(image, out);
@@ -1054,12 +1054,22 @@ out:
 	return rc;
 }
 
+/* The kernel image out/vmlinuz is a copy of (new memory), or NULL when it
+ * is the kernel mkdistro built. */
+static char *given_kernel_origin(const struct build *b)
+{
+	char *marker = bpath(b, GIVEN_MARKER);
+	char *image = read_file_quiet(marker, NULL);
+	free(marker);
+	return image;
+}
+
 /* For out/run-qemu.sh: which kernel its vmlinuz is (new memory), or NULL
  * for the one mkdistro built. */
 static char *given_kernel_note(const struct build *b)
 {
 	struct kimage k;
-	const char *image = b->cfg->kernel_image;
+	char *image = given_kernel_origin(b);
 	if (!image)
 		return NULL;
 	int rc = kimage_identify(image, &k);
@@ -1067,14 +1077,18 @@ static char *given_kernel_note(const struct build *b)
 			       image, rc == 0 ? k.format : "unreadable",
 			       rc == 0 && k.version ? ": " : "", rc == 0 && k.version ? k.version : "");
 	kimage_free(&k);
+	free(image);
 	return note;
 }
 
-/* The manifest's lines on a kernel image the user gave (new memory): its
- * path, sha256 and the version string in it. */
+/* The manifest's lines on the kernel image out/vmlinuz is a copy of (new
+ * memory): its path, sha256 and the version string in it; NULL for the
+ * kernel mkdistro built. */
 static char *given_kernel_manifest(const struct build *b)
 {
-	const char *image = b->cfg->kernel_image;
+	char *image = given_kernel_origin(b);
+	if (!image)
+		return NULL;
 	char hex[SHA256_HEX_LEN + 1];
 	off_t size = 0;
 	struct kimage k;
@@ -1084,6 +1098,7 @@ static char *given_kernel_manifest(const struct build *b)
 	char *t = xasprintf("image sha256=%s size=%lld path=%s\nversion %s\n", hex, (long long)size,
 			    image, known ? k.version : "unknown");
 	kimage_free(&k);
+	free(image);
 	return t;
 }
 

@@ -1,8 +1,9 @@
 # A kernel image the user gives (--kernel FILE, [linux] image), booted with
-# the initramfs of the built system: Debian's own kernel, which nobody here
-# built, fetched by the test (its .deb cached); its configuration beside it,
-# given, or missing; the way back to the built kernel; and the refusals of
-# what is no kernel for the target, before anything is built or booted.
+# the initramfs of the built system. First the refusals of what is no
+# kernel for the target, before anything is built or booted; then Debian's
+# own kernel, which nobody here built, fetched by the test (its .deb
+# cached): booted, checked with its configuration beside it, given, or
+# missing, and the way back to the built kernel.
 . "$(dirname "$0")/lib.sh"
 
 use_built_system
@@ -12,6 +13,95 @@ has() {
 	case $1 in *"$2"*) return 0 ;; esac
 	return 1
 }
+
+built_kernel=$(sha256sum < out/vmlinuz)
+stamps() { ls -l --time-style=full-iso build/stamps; }
+stamps_before=$(stamps)
+own=$(tmpdir)/vmlinuz # a kernel that fits: a copy of the built one
+cp out/vmlinuz "$own"
+conf=$(tmpdir)
+printf 'not a kernel\n' > "$conf/notes.txt"
+
+# Refusals: status 2 with the message. A QEMU on PATH that only records
+# that it was started; an empty system directory, in which a build would
+# make build/.
+shim=$(tmpdir)
+for q in qemu-system-x86_64 qemu-system-aarch64; do
+	printf '#!/bin/sh\necho "$0 $*" >> %s/started\nexit 1\n' "$shim" > "$shim/$q"
+	chmod +x "$shim/$q"
+done
+empty=$(tmpdir)
+if [ -s "$w/out-aarch64/vmlinuz" ]; then
+	arm=$w/out-aarch64/vmlinuz # the aarch64 kernel arch.sh built
+else
+	# An arm64 Image header: its magic "ARM\x64" at 0x38.
+	arm=$shim/Image
+	{ head -c 56 /dev/zero; printf 'ARMd'; head -c 4 /dev/zero; } > "$arm"
+fi
+refused() { # NAME FILE MESSAGE [COMMAND ARGS...]: COMMAND --kernel FILE ARGS
+	name=$1 file=$2 msg=$3
+	shift 3
+	[ $# -gt 0 ] || set -- run -c true
+	cmd=$1
+	shift
+	(cd "$empty" && PATH=$shim:$PATH "$MKDISTRO" "$cmd" --kernel "$file" "$@") > refused.log 2>&1
+	st=$?
+	expect_eq "$name: status 2" 2 $st
+	check "$name: says so" grep -qF -- "$msg" refused.log
+	[ $st -eq 2 ] || cat refused.log
+}
+refused "a kernel of another architecture" "$arm" "mkdistro: kernel '$arm' (arm64 Image) is for aarch64, the target is x86_64: add --arch aarch64"
+refused "a file that is no kernel" "$conf/notes.txt" "mkdistro: kernel '$conf/notes.txt': not a kernel image"
+refused "a file that is not there" "$conf/missing" "mkdistro: kernel '$conf/missing': No such file or directory"
+refused "a directory" "$conf" "mkdistro: kernel '$conf': not a regular file"
+secret=$(tmpdir)/vmlinuz
+cp "$own" "$secret"
+chmod 000 "$secret"
+if [ "$(id -u)" -eq 0 ]; then
+	# root reads anything: refuse as nobody (from /, where nobody may be).
+	(cd / && PATH=$shim:$PATH setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$MKDISTRO" run --kernel "$secret" -c true) > refused.log 2>&1
+	st=$?
+	expect_eq "an unreadable file: status 2" 2 $st
+	check "an unreadable file: says so" grep -qF "mkdistro: kernel '$secret': Permission denied" refused.log
+else
+	refused "an unreadable file" "$secret" "mkdistro: kernel '$secret': Permission denied"
+fi
+refused "test: a file that is no kernel" "$conf/notes.txt" "not a kernel image" test
+refused "check: a kernel of another architecture" "$arm" "is for aarch64, the target is x86_64" check
+refused "build: a file that is no kernel" "$conf/notes.txt" "not a kernel image" build
+refused "--kernel and --linux together" "$own" "--kernel and --linux are two kernels" run --linux "$conf"
+check "no QEMU was started for any of them" [ ! -e "$shim/started" ]
+check "nothing was built for any of them" [ ! -e "$empty/build" ] && [ ! -e "$empty/out" ]
+run_out "$MKDISTRO" fetch --kernel "$own"
+expect_eq "--kernel with a command that boots no kernel: status 2" 2 $status
+run_out "$MKDISTRO" check --kernel-config "$conf/notes.txt"
+expect_eq "--kernel-config without a kernel image: status 2" 2 $status
+run_out "$MKDISTRO" check --kernel "$own" --kernel-config "$conf/missing"
+expect_eq "--kernel-config of a missing file: status 2" 2 $status
+check "with the message" has "$out" "--kernel-config '$conf/missing': No such file or directory"
+
+# [linux] image in mkdistro.conf, and --kernel over it.
+printf '[linux]\nimage = %s\n' "$own" > "$conf/image.conf"
+run_out "$MKDISTRO" -f "$conf/image.conf" status
+check "[linux] image: status up to date" [ $status -eq 0 ]
+check "without kernel steps" sh -c '! printf "%s\n" "$1" | grep -q "^kconfig \|^kernel \|^all "' - "$out"
+printf '[linux]\nimage = notes.txt\n' > "$conf/bad.conf"
+run_out "$MKDISTRO" -f "$conf/bad.conf" status
+expect_eq "[linux] image that is no kernel: status 2" 2 $status
+run_out "$MKDISTRO" -f "$conf/bad.conf" status --kernel "$own"
+expect_eq "--kernel wins over [linux] image" 0 $status
+printf '[linux]\nimage = %s\nsource = %s\n' "$own" "$conf" > "$conf/two.conf"
+run_out "$MKDISTRO" -f "$conf/two.conf" status
+expect_eq "[linux] image and source: status 2" 2 $status
+check "the two kernels are named" has "$out" "[linux] source and image are two kernels"
+
+# out/vmlinuz itself given: booted as it is, left in place.
+out=$("$MKDISTRO" run --kernel out/vmlinuz -c 'uname -r' 2>run-self.err)
+expect_eq "run --kernel out/vmlinuz boots the built kernel" "6.1.176" "$out"
+expect_eq "and leaves it as it was" "$built_kernel" "$(sha256sum < out/vmlinuz)"
+check "run-qemu.sh does not call it a copy" sh -c '! grep -q "kernel image" out/run-qemu.sh'
+expect_eq "nothing was built for these (no step ran)" "$stamps_before" "$(stamps)"
 
 # Debian's kernel package, resolved through the metapackage so that the
 # test follows the archive when the version moves on.
@@ -42,18 +132,13 @@ config=$deb_dir/boot/config-$release
 check "the package holds boot/vmlinuz-$release and its config" [ -f "$kernel" ] && [ -f "$config" ]
 [ -f "$kernel" ] || exit 1
 
-built_kernel=$(sha256sum < out/vmlinuz)
-stamps() { ls -l --time-style=full-iso build/stamps; }
-stamps_before=$(stamps)
-
 # The acceptance line: Debian's kernel with mkdistro's initramfs.
 out=$("$MKDISTRO" run --kernel "$kernel" --time -c 'uname -r' 2>run.err)
 status=$?
 expect_eq "run --kernel (Debian's) -c 'uname -r' prints $release" "$release" "$out"
 expect_eq "run --kernel exits with the command's status" 0 $status
 [ $status -eq 0 ] || cat run.err
-times=$(sed -n 's/^mkdistro: boot times from QEMU start/Debian kernel boot times/p' run.err)
-echo "# $times"
+echo "# $(sed -n 's/^mkdistro: boot times from QEMU start/Debian kernel boot times/p' run.err)"
 expect_eq "nothing was built for it (no step ran)" "$stamps_before" "$(stamps)"
 check "its configuration beside it was checked, quietly" sh -c '! grep -q "check:" "$1"' - run.err
 
@@ -94,19 +179,6 @@ check "test --kernel without a configuration boots and passes the guest suite" [
 check "after the warning" grep -q "could not check the kernel's configuration" test.log
 [ $status -eq 0 ] || tail -20 test.log
 
-# [linux] image in mkdistro.conf, and --kernel over it.
-conf=$(tmpdir)
-printf '[linux]\nimage = %s\n' "$kernel" > "$conf/image.conf"
-run_out "$MKDISTRO" -f "$conf/image.conf" status
-check "[linux] image: status up to date" [ $status -eq 0 ]
-check "without kernel steps" sh -c '! printf "%s\n" "$1" | grep -q "^kernel "' - "$out"
-printf 'not a kernel\n' > "$conf/notes.txt"
-printf '[linux]\nimage = notes.txt\n' > "$conf/bad.conf"
-run_out "$MKDISTRO" -f "$conf/bad.conf" status
-expect_eq "[linux] image that is no kernel: status 2" 2 $status
-run_out "$MKDISTRO" -f "$conf/bad.conf" status --kernel "$kernel"
-expect_eq "--kernel wins over [linux] image" 0 $status
-
 # Back to the built kernel: put back as it was, nothing rebuilt.
 "$MKDISTRO" build > back.log 2>&1
 status=$?
@@ -118,79 +190,15 @@ check "nor the manifest" sh -c '! grep -q "^\[kernel\]" out/manifest.txt'
 "$MKDISTRO" status > back-status.log 2>&1
 check "status: all up to date" [ $? -eq 0 ]
 
-# out/vmlinuz itself given: booted as it is, left in place.
-out=$("$MKDISTRO" run --kernel out/vmlinuz -c 'uname -r' 2>run-self.err)
-expect_eq "run --kernel out/vmlinuz boots the built kernel" "6.1.176" "$out"
-expect_eq "and leaves it as it was" "$built_kernel" "$(sha256sum < out/vmlinuz)"
-"$MKDISTRO" status > self-status.log 2>&1
-check "status afterwards: all up to date" [ $? -eq 0 ]
-
 # Another architecture's Image, when arch.sh built one: given with its
 # --arch, it boots there.
 if [ -s out-aarch64/vmlinuz ] && [ -s out-aarch64/initrd.img ]; then
+	arm_built=$(sha256sum < out-aarch64/vmlinuz)
 	img=$(tmpdir)/Image
 	cp out-aarch64/vmlinuz "$img"
 	out=$("$MKDISTRO" run --arch aarch64 --kernel "$img" -c 'uname -m' 2>run-arm.err)
 	expect_eq "run --arch aarch64 --kernel Image prints aarch64" aarch64 "$out"
 	[ "$out" = aarch64 ] || cat run-arm.err
+	"$MKDISTRO" build --arch aarch64 > back-arm.log 2>&1
+	expect_eq "the aarch64 build is back as it was" "$arm_built" "$(sha256sum < out-aarch64/vmlinuz)"
 fi
-
-# Refusals: status 2 with the message, before anything is built or booted.
-# A QEMU on PATH that only records that it was started; an empty system
-# directory, in which a build would make build/.
-shim=$(tmpdir)
-for q in qemu-system-x86_64 qemu-system-aarch64; do
-	printf '#!/bin/sh\necho "$0 $*" >> %s/started\nexit 1\n' "$shim" > "$shim/$q"
-	chmod +x "$shim/$q"
-done
-empty=$(tmpdir)
-if [ -s "$w/out-aarch64/vmlinuz" ]; then
-	arm=$w/out-aarch64/vmlinuz # the aarch64 kernel arch.sh built
-else
-	# An arm64 Image header: its magic "ARM\x64" at 0x38.
-	arm=$shim/Image
-	{ head -c 56 /dev/zero; printf 'ARMd'; head -c 4 /dev/zero; } > "$arm"
-fi
-refused() { # NAME FILE MESSAGE [COMMAND ARGS...]: COMMAND --kernel FILE ARGS
-	name=$1 file=$2 msg=$3
-	shift 3
-	[ $# -gt 0 ] || set -- run -c true
-	cmd=$1
-	shift
-	(cd "$empty" && PATH=$shim:$PATH "$MKDISTRO" "$cmd" --kernel "$file" "$@") > refused.log 2>&1
-	st=$?
-	expect_eq "$name: status 2" 2 $st
-	check "$name: says so" grep -qF "$msg" refused.log
-	[ $st -eq 2 ] || cat refused.log
-}
-refused "a kernel of another architecture" "$arm" "mkdistro: kernel '$arm' (arm64 Image) is for aarch64, the target is x86_64: add --arch aarch64"
-refused "a file that is no kernel" "$conf/notes.txt" "mkdistro: kernel '$conf/notes.txt': not a kernel image"
-refused "a file that is not there" "$conf/missing" "mkdistro: kernel '$conf/missing': No such file or directory"
-refused "a directory" "$conf" "mkdistro: kernel '$conf': not a regular file"
-secret=$(tmpdir)/vmlinuz
-cp "$kernel" "$secret"
-chmod 000 "$secret"
-if [ "$(id -u)" -eq 0 ]; then
-	# root reads anything: refuse as nobody (from /, where nobody may be).
-	(cd / && PATH=$shim:$PATH setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$MKDISTRO" run --kernel "$secret" -c true) > refused.log 2>&1
-	st=$?
-	expect_eq "an unreadable file: status 2" 2 $st
-	check "an unreadable file: says so" grep -qF "mkdistro: kernel '$secret': Permission denied" refused.log
-else
-	refused "an unreadable file" "$secret" "mkdistro: kernel '$secret': Permission denied"
-fi
-refused "test: a file that is no kernel" "$conf/notes.txt" "not a kernel image" test
-refused "check: a kernel of another architecture" "$arm" "is for aarch64, the target is x86_64" check
-check "no QEMU was started for any of them" [ ! -e "$shim/started" ]
-check "nothing was built for any of them" [ ! -e "$empty/build" ] && [ ! -e "$empty/out" ]
-(cd "$empty" && "$MKDISTRO" build --kernel "$conf/notes.txt") > refused.log 2>&1
-expect_eq "build --kernel of no kernel: status 2" 2 $?
-check "nothing was built" [ ! -e "$empty/build" ]
-run_out "$MKDISTRO" fetch --kernel "$kernel"
-expect_eq "--kernel with a command that boots no kernel: status 2" 2 $status
-run_out "$MKDISTRO" check --kernel-config "$config"
-expect_eq "--kernel-config without a kernel image: status 2" 2 $status
-run_out "$MKDISTRO" check --kernel "$kernel" --kernel-config "$conf/missing"
-expect_eq "--kernel-config of a missing file: status 2" 2 $status
-check "with the message" has "$out" "--kernel-config '$conf/missing': No such file or directory"
