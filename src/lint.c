@@ -556,7 +556,12 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 				    (unsigned)con->mode, con->major, con->minor);
 	}
 
-	if (!t->kconfig && t->kernel_image) {
+	if (!t->kconfig && t->kernel_image && t->kconfig_bad) {
+		add_finding(r, LINT_KCONFIG, 1, "kernel configuration",
+			    "give the kernel's own with --kernel-config FILE",
+			    "%s does not parse (see above): the kernel's options cannot be checked",
+			    t->kconfig_bad);
+	} else if (!t->kconfig && t->kernel_image) {
 		add_finding(r, LINT_KCONFIG, 0, "kernel configuration",
 			    "give it with --kernel-config FILE, or put it beside the image as "
 			    "config-RELEASE",

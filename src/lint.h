@@ -60,6 +60,9 @@ struct lint_target {
 	const char *kernel_image; /* the kernel image the user gave (--kernel), or NULL
 				   * for the one mkdistro builds: fixes then do not
 				   * point at the [linux] fragment */
+	const char *kconfig_bad; /* with KCONFIG NULL: the configuration found for
+				  * KERNEL_IMAGE that does not parse ("'FILE'"), an
+				  * error; NULL: none was found, a warning */
 	const char *compression; /* the configured method, used when the
 				  * archive's own cannot be told */
 	const char *cmdline;     /* the kernel command line (console=, rdinit=) */

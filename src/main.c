@@ -328,9 +328,11 @@ static int check_built(const struct build *b, const char *kernel_config, int ver
 	/* A .config that is not there is lint's warning; one that does not
 	 * parse is reported by the parser too. */
 	struct kconfig_set kconfig = {0};
-	int have_kconfig;
+	int have_kconfig, bad_kconfig = 0;
 	if (image) {
-		have_kconfig = userimage_kconfig(image, kernel_config, &kconfig, &kconfig_path) == 0;
+		int got = userimage_kconfig(image, kernel_config, &kconfig, &kconfig_path);
+		have_kconfig = got == 0;
+		bad_kconfig = got < 0;
 	} else {
 		kconfig_path = build_dotconfig(b, BUILD_KERNEL);
 		have_kconfig = path_exists(kconfig_path) && kconfig_parse_file(kconfig_path, &kconfig) == 0;
@@ -342,6 +344,7 @@ static int check_built(const struct build *b, const char *kernel_config, int ver
 		.initrd = initrd,
 		.kconfig = have_kconfig ? &kconfig : NULL,
 		.kernel_image = image,
+		.kconfig_bad = bad_kconfig ? kconfig_path : NULL,
 		.compression = b->cfg->compression,
 		.cmdline = cmdline,
 	};

@@ -97,8 +97,7 @@ int userimage_kconfig(const char *path, const char *config, struct kconfig_set *
 	}
 	if (file) {
 		int rc = kconfig_parse_file(file, out);
-		if (rc == 0)
-			*from = xasprintf("'%s'", file);
+		*from = xasprintf("'%s'", file);
 		free(file);
 		return rc < 0 ? -1 : 0;
 	}
@@ -107,11 +106,11 @@ int userimage_kconfig(const char *path, const char *config, struct kconfig_set *
 	if (rc == 0) {
 		/* Named like a file in the parser's messages. */
 		char *name = xasprintf("%s (embedded configuration)", path);
-		rc = kconfig_parse(text.s, name, out) < 0 ? -1 : 0;
+		rc = kconfig_parse(text.s ? text.s : "", name, out) < 0 ? -1 : 0;
 		free(name);
-		if (rc == 0)
-			*from = xasprintf("the configuration embedded in '%s'", path);
 	}
+	if (rc != 1)
+		*from = xasprintf("the configuration embedded in '%s'", path);
 	buf_free(&text);
 	return rc;
 }

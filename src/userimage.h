@@ -31,7 +31,8 @@ char *userimage_config_beside(const char *path, const char *release);
  * filled (kconfig_free() it) and *FROM saying where it came from, in new
  * memory ("'/boot/config-6.1.0-57-amd64'", "the configuration embedded in
  * '/boot/vmlinuz'"); 1 when there is none (nothing printed, *FROM NULL);
- * -1 after warn() when the one found cannot be read or parsed. */
+ * -1 after warn() when the one found cannot be read or parsed (*FROM says
+ * which). */
 int userimage_kconfig(const char *path, const char *config, struct kconfig_set *out,
 		      char **from);
 

@@ -169,6 +169,10 @@ grep -v '^CONFIG_RD_GZIP=' "$config" > "$alone/no-gzip.config"
 run_out "$MKDISTRO" check --kernel "$alone/vmlinuz" --kernel-config "$alone/no-gzip.config"
 check "a configuration without the initramfs' decompressor fails the check" [ $status -eq 1 ]
 check "the fix names the image, not the fragment" has "$out" "fix: boot a kernel built with CONFIG_RD_GZIP=y instead of '$alone/vmlinuz'"
+printf 'not a configuration\n' > "$alone/bad.config"
+run_out "$MKDISTRO" check --kernel "$alone/vmlinuz" --kernel-config "$alone/bad.config"
+check "a configuration that does not parse fails the check" [ $status -eq 1 ]
+check "naming it" has "$out" "error: kernel configuration: '$alone/bad.config' does not parse"
 run_out "$MKDISTRO" check --kernel "$alone/vmlinuz"
 check "without a configuration check passes" [ $status -eq 0 ]
 check "with a warning that it could not check it" has "$out" "warning: kernel configuration: could not check the kernel's configuration"

@@ -494,6 +494,13 @@ static void test_given_kernel(void **state)
 			    "is embedded in it (CONFIG_IKCONFIG)");
 	assert_non_null(strstr(r.v[0].fix, "--kernel-config FILE"));
 	lint_report_free(&r);
+
+	/* One found that does not parse: an error, naming it. */
+	t.kconfig_bad = "'/boot/config-6.1.0-9-amd64'";
+	lint_text(&t, NULL, &r);
+	expect_only(&r, LINT_KCONFIG, "kernel configuration",
+		    "'/boot/config-6.1.0-9-amd64' does not parse (see above)");
+	lint_report_free(&r);
 	free(kc);
 	free(img);
 }

@@ -250,7 +250,7 @@ static void test_kconfig(void **state)
 
 	/* A configuration that does not parse: the parser says why. */
 	char *bad = put(t, "bad.config", "CONFIG_=y\n", 10);
-	err = kconfig_of(bz, bad, -1, NULL, &k);
+	err = kconfig_of(bz, bad, -1, xasprintf("'%s'", bad), &k);
 	assert_non_null(strstr(err, "missing name after CONFIG_"));
 	free(err);
 	kconfig_free(&k);
