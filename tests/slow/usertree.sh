@@ -9,9 +9,10 @@ use_built_system
 shared=$w
 sys=$(tmpdir)
 tree=$(tmpdir)/linux
-# The built system's musl and BusyBox are reused (a copy: the shared
-# system keeps its own kernel for the other tests).
-cp -a "$shared/build" "$shared/out" "$sys/"
+# A system directory of its own, built from scratch but for the cached
+# sources (a copy of the shared one would not do: BusyBox's object
+# directory names its own path, so a build in the copy would write into
+# the original).
 cp -a "$(readlink -f "$shared/build/src/linux")/." "$tree/"
 git -C "$tree" init -q &&
 	git -C "$tree" add -A &&
@@ -37,15 +38,13 @@ check "nothing was built for it" [ ! -e build/linux/.mkdistro-source ] || ! grep
 rm -f "$tree/.config"
 check "the tree is clean again" untouched
 
-# The first build of the tree: the kernel from scratch, nothing else of the
-# system but what depends on the build directory.
+# The first build of the tree, with the rest of the system.
 "$MKDISTRO" -v run --linux "$tree" -c 'uname -r' > first.log 2>&1
 status=$?
 check "run --linux builds the tree and boots it" [ $status -eq 0 ]
 [ $status -eq 0 ] || tail -40 first.log
 # kbuild marks a kernel built from a git tree that is not at a tag with "+".
 check "the guest runs the tree's kernel" grep -qx "6.1.176+" first.log
-check "musl was not rebuilt" grep -q "musl: up to date" first.log
 check "the build wrote nothing into the tree (git status --ignored is empty)" untouched
 check "the manifest names the tree" grep -qx "tree $tree" out/manifest.txt
 check "the manifest has make kernelversion" grep -qx "kernelversion 6.1.176" out/manifest.txt
