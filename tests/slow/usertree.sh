@@ -34,7 +34,7 @@ untouched() {
 run_out "$MKDISTRO" build --linux "$tree"
 check "a tree with a .config is refused" [ $status -ne 0 ]
 check "the refusal names .config and mrproper" sh -c 'printf "%s" "$1" | grep -q "configured or built in place (it has .config).*mrproper"' - "$out"
-check "nothing was built for it" [ ! -e build/linux/.mkdistro-source ] || ! grep -q "$tree" build/linux/.mkdistro-source
+check "nothing was built for it" sh -c '[ ! -e build/linux/.mkdistro-source ] || ! grep -q "$1" build/linux/.mkdistro-source' - "$tree"
 rm -f "$tree/.config"
 check "the tree is clean again" untouched
 
