@@ -76,6 +76,11 @@ char *build_srcdir(const struct build *b, enum build_part part)
 {
 	if (part == BUILD_KERNEL && b->cfg->linux_source)
 		return xstrdup(b->cfg->linux_source);
+	return build_catalog_srcdir(b, part);
+}
+
+char *build_catalog_srcdir(const struct build *b, enum build_part part)
+{
 	return bpath(b, parts[part].src);
 }
 
@@ -209,7 +214,9 @@ static void linux_src_inputs(void *ctx, struct step_inputs *in)
 static int linux_src_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
-	char *dest = build_srcdir(b, BUILD_KERNEL);
+	/* The catalog's tree, also with [linux] source: the headers come
+	 * from it, and the user's tree is never written to. */
+	char *dest = build_catalog_srcdir(b, BUILD_KERNEL);
 	int rc = srctree_link(b->linux_src, b->cachedir, b->offline, dest, log);
 	free(dest);
 	return rc > 0 ? extract_one(b, b->linux_src, log) : rc;
@@ -346,7 +353,7 @@ static int make_kernel(const struct build *b, const char *log, const char *objdi
 static int objdir_for(const struct build *b, const char *obj, const char *src, const char *log)
 {
 	char *mark = path_join(obj, ".mkdistro-source");
-	char *pinned = bpath(b, parts[BUILD_KERNEL].src);
+	char *pinned = build_catalog_srcdir(b, BUILD_KERNEL);
 	size_t n;
 	char *was = read_file_quiet(mark, &n);
 	/* A directory without the mark was made before it existed, from the
@@ -465,7 +472,7 @@ static int headers_run(void *ctx, const char *log)
 	 * built once against it run on any later kernel, and are not rebuilt
 	 * whenever the user's tree changes. */
 	if (rm_rf(dest) == 0 && mkdir_p(obj, 0755) == 0) {
-		char **argv = kernel_make_in(b, bpath(b, parts[BUILD_KERNEL].src), obj, "headers_install", hdr);
+		char **argv = kernel_make_in(b, build_catalog_srcdir(b, BUILD_KERNEL), obj, "headers_install", hdr);
 		rc = proc_run_logged(argv, NULL, log);
 		build_argv_free(argv);
 	}

@@ -66,9 +66,13 @@ char *build_cmdline(const struct build *b);
 /* Paths of the outputs (new memory). */
 char *build_kernel_path(const struct build *b);
 char *build_initrd_path(const struct build *b);
-/* PART's unpacked source tree, build/src/linux or build/src/busybox
- * (absolute, new memory). */
+/* PART's source tree (absolute, new memory): the user's kernel tree
+ * ([linux] source) for the kernel when there is one, else the catalog's. */
 char *build_srcdir(const struct build *b, enum build_part part);
+/* PART's unpacked catalog tree, build/src/linux or build/src/busybox
+ * (absolute, new memory): where the source steps unpack, and the kernel
+ * headers' tree, whatever [linux] source says. */
+char *build_catalog_srcdir(const struct build *b, enum build_part part);
 /* PART's out-of-tree object directory, build/linux or build/busybox
  * (absolute, new memory). */
 char *build_objdir(const struct build *b, enum build_part part);

@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "build.h"
 #include "config.h"
+#include "srctree.h"
 #include "testbuild.h"
 #include "testutil.h"
 #include "util.h"
@@ -195,6 +196,58 @@ static void test_layout(void **state)
 	free(s);
 }
 
+/* With [linux] source, the kernel is built from the user's tree, but the
+ * source step unpacks (links) the catalog's tree where it always does:
+ * the user's tree is neither removed nor replaced by the link. */
+static void test_user_tree_not_written(void **state)
+{
+	struct buildfx *f = *state;
+	char *tree = path_join(f->dir.path, "tree");
+	char *makefile = path_join(tree, "Makefile");
+	assert_int_equal(mkdir(tree, 0755), 0);
+	write_test_file(tree, "Makefile", "# the user's\n");
+	char *conf = xasprintf("[linux]\nsource = %s\n", tree);
+	struct build *b = buildfx_build(f, conf);
+	free(conf);
+
+	char *src = build_srcdir(b, BUILD_KERNEL);
+	assert_string_equal(src, tree);
+	char *catalog = build_catalog_srcdir(b, BUILD_KERNEL);
+	char *want = path_join(b->builddir, "src/linux");
+	assert_string_equal(catalog, want);
+
+	/* The catalog's tree as already unpacked in the cache (srctree.h),
+	 * so the step runs without fetching anything. */
+	char *trees = srctree_dir(b->cachedir);
+	char *shared = xasprintf("%s/%s-%s-%.12s", trees, b->linux_src->name,
+				 b->linux_src->version, b->linux_src->origins[0].sha256);
+	assert_int_equal(mkdir_p(shared, 0755), 0);
+	char *log = path_join(f->dir.path, "source.log");
+	const struct step *s = find_step(b, "source:linux");
+	assert_non_null(s);
+	assert_int_equal(s->run(b->plan.ctx, log), 0);
+
+	struct stat st;
+	assert_int_equal(lstat(tree, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_true(path_exists(makefile));
+	assert_int_equal(lstat(catalog, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	char *target = realpath(catalog, NULL), *real = realpath(shared, NULL);
+	assert_non_null(target);
+	assert_string_equal(target, real);
+	free(target);
+	free(real);
+	free(log);
+	free(shared);
+	free(trees);
+	free(want);
+	free(catalog);
+	free(src);
+	free(makefile);
+	free(tree);
+}
+
 /* ARGV as one line, for comparing. New memory. */
 static char *joined(char **argv)
 {
@@ -284,6 +337,7 @@ int main(void)
 		T(test_plan_for_given_image),
 		T(test_declared_outputs),
 		T(test_layout),
+		T(test_user_tree_not_written),
 		T(test_kernel_make_per_arch),
 		T(test_environment_pinned),
 	};
