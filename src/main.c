@@ -36,6 +36,7 @@ struct opts {
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
 	const char *linux_tree;       /* --linux DIR, or NULL: the configuration's */
+	const char *modules_dir;      /* --modules DIR, or NULL: the configuration's */
 	const char *kernel;           /* --kernel FILE, or NULL: [linux] image */
 	const char *kernel_config;    /* --kernel-config FILE, or NULL */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
@@ -116,6 +117,8 @@ static const char common_help[] =
 	"      --linux DIR   build the kernel from your source tree DIR, out of tree,\n"
 	"                    never writing into it (default: [linux] source)\n"
 	"      --offline     use only the source cache, never download\n"
+	"      --modules DIR take modules from the lib/modules/RELEASE tree DIR (those\n"
+	"                    [linux] modules names; default: [linux] modules_dir)\n"
 	"  -v, --verbose     more output: the steps' logs as they grow (repeat\n"
 	"                    for the commands run)\n"
 	"  -h, --help        this help\n";
@@ -642,12 +645,15 @@ static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct
 	return 0;
 }
 
-/* --linux DIR over [linux] source: DIR as an absolute directory. 0, or
- * -1 after warn(). */
-static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char *dir)
+/* --OPTION DIR over a directory key of the configuration (--linux over
+ * [linux] source, --modules over [linux] modules_dir): *FIELD becomes DIR
+ * as an absolute directory. WHAT says what DIR must be, for the message.
+ * 0, or -1 after warn(). */
+static int set_dir_option(char **field, const struct cmd *cmd, const char *option, const char *dir,
+			  const char *what)
 {
 	if (cmd->flags & CMD_NO_CONFIG) {
-		warn("%s: --linux belongs to the commands that build or boot", cmd->name);
+		warn("%s: --%s belongs to the commands that build or boot", cmd->name, option);
 		return -1;
 	}
 	struct stat st;
@@ -655,17 +661,17 @@ static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char 
 	if (!abs || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		if (abs)
 			errno = ENOTDIR;
-		warn("--linux '%s': give your kernel source tree's directory:", dir);
+		warn("--%s '%s': give %s:", option, dir, what);
 		free(abs);
 		return -1;
 	}
-	free(cfg->linux_source);
-	cfg->linux_source = abs;
+	free(*field);
+	*field = abs;
 	return 0;
 }
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
-       OPT_KERNEL_CONFIG };
+       OPT_KERNEL_CONFIG, OPT_MODULES };
 
 int main(int argc, char **argv)
 {
@@ -684,6 +690,7 @@ int main(int argc, char **argv)
 		{ "linux", required_argument, NULL, OPT_LINUX },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "kernel-config", required_argument, NULL, OPT_KERNEL_CONFIG },
+		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -698,7 +705,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
 		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch") ||
-		    !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--kernel-config")) {
+		    !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--kernel-config") ||
+		    !strcmp(argv[i], "--modules")) {
 			i++;
 			continue;
 		}
@@ -749,6 +757,7 @@ int main(int argc, char **argv)
 		case OPT_LINUX: o.linux_tree = optarg; break;
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_KERNEL_CONFIG: o.kernel_config = optarg; break;
+		case OPT_MODULES: o.modules_dir = optarg; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -813,7 +822,10 @@ int main(int argc, char **argv)
 	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
-	if (o.linux_tree && set_linux_tree(&cfg, cmd, o.linux_tree) < 0) {
+	if ((o.linux_tree && set_dir_option(&cfg.linux_source, cmd, "linux", o.linux_tree,
+					     "your kernel source tree's directory") < 0) ||
+	    (o.modules_dir && set_dir_option(&cfg.modules_dir, cmd, "modules", o.modules_dir,
+					      "a lib/modules/RELEASE directory") < 0)) {
 		config_free(&cfg);
 		return 2;
 	}

@@ -417,6 +417,17 @@ int copy_file(const char *from, const char *to)
 	return rc;
 }
 
+int replace_tree(const char *tmp, const char *dest)
+{
+	if (rm_rf(dest) < 0)
+		return -1;
+	if (rename(tmp, dest) < 0) {
+		warn("rename '%s' to '%s':", tmp, dest);
+		return -1;
+	}
+	return 0;
+}
+
 int path_exists(const char *path)
 {
 	struct stat st;

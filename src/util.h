@@ -64,6 +64,9 @@ int copy_file(const char *from, const char *to);
  * files with their mode bits, symlinks as links. Entries of TO with the same
  * name are replaced. Other file types are an error. Returns 0 or -1. */
 int copy_tree(const char *from, const char *to);
+/* Put the tree TMP, made beside DEST, in DEST's place: whatever DEST was is
+ * removed, then TMP renamed to it. Returns 0, or -1 after warn(). */
+int replace_tree(const char *tmp, const char *dest);
 /* 1 if PATH exists (lstat), else 0. */
 int path_exists(const char *path);
 /* 1 if PATH is an executable regular file found in $PATH (or a path). */
