@@ -106,3 +106,14 @@ debian_kernel() {
 	dpkg-deb -x "$(ls "$debs/${pkg}_"*.deb | tail -1)" "$deb_root.tmp" &&
 		mv "$deb_root.tmp" "$deb_root"
 }
+
+# list_initrd DIR: the names in DIR's out/initrd.img (gzip), every archive
+# of it: the root archive, then the modules' (whose size the root archive
+# build/initramfs.img tells), sorted.
+list_initrd() {
+	gzip -dc "$1/out/initrd.img" > "$TEST_TMP/all.cpio" || return 1
+	n=$(gzip -dc "$1/build/initramfs.img" | wc -c)
+	(cpio -t --quiet < "$TEST_TMP/all.cpio"; tail -c +$((n + 1)) "$TEST_TMP/all.cpio" | cpio -t --quiet) |
+		sort
+	rm -f "$TEST_TMP/all.cpio"
+}

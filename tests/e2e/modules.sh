@@ -14,16 +14,6 @@
 use_built_system
 sys=$(tmpdir)
 
-# list_initrd DIR: the names in DIR's out/initrd.img (gzip), every archive
-# of it: the root archive, then the modules' (whose size the root archive
-# build/initramfs.img tells).
-list_initrd() {
-	gzip -dc "$1/out/initrd.img" > "$sys/all.cpio" || return 1
-	n=$(gzip -dc "$1/build/initramfs.img" | wc -c)
-	(cpio -t --quiet < "$sys/all.cpio"; tail -c +$((n + 1)) "$sys/all.cpio" | cpio -t --quiet) |
-		sort
-}
-
 # closure TREE NAME...: the module files NAME and what they depend on,
 # by kmod's modinfo (not mkdistro's code), relative to TREE, sorted.
 closure() {

@@ -3,6 +3,8 @@
 # built out of tree and booted; a one-line change to a .c file shows in the
 # guest after a rebuild that compiles that file only; the tree is never
 # written to; a tree configured in place is refused before anything builds.
+# The tree's kernel has modules (CONFIG_MODULES=y, crc-itu-t as a module):
+# they are installed into the initramfs and load in the guest.
 . "$(dirname "$0")/../e2e/lib.sh"
 
 # The built system is used as it is: musl and BusyBox stay as they are
@@ -13,6 +15,14 @@
 use_built_system
 tree=$(tmpdir)/linux
 logs=$(tmpdir)
+# The tree, a fragment with a module, in a description of their own (the
+# shared system's directory has none: its build directory is used).
+conf=$logs/tree.conf
+printf 'CONFIG_MODULES=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_CRC_ITU_T=m\n' > "$logs/modules.fragment"
+printf '[linux]\nsource = %s\nfragment = modules.fragment\n' "$tree" > "$conf"
+md() {
+	"$MKDISTRO" -f "$conf" "$@"
+}
 cp -a "$(readlink -f "$w/build/src/linux")/." "$tree/"
 git -C "$tree" init -q &&
 	git -C "$tree" add -A &&
@@ -38,20 +48,33 @@ rm -f "$tree/.config"
 check "the tree is clean again" untouched
 
 # The first build of the tree, with the rest of the system.
-"$MKDISTRO" -v run --linux "$tree" -c 'uname -r' > "$logs/first.log" 2>&1
+md -v run -c 'uname -r; modprobe crc-itu-t && lsmod && rmmod crc_itu_t && echo removed; lsmod | grep -c crc_itu_t' > "$logs/first.log" 2>&1
 status=$?
-check "run --linux builds the tree and boots it" [ $status -eq 0 ]
+check "run with [linux] source builds the tree and boots it" [ $status -eq 0 ]
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/first.log" | tail -40
 # kbuild marks a kernel built from a git tree that is not at a tag with "+".
 check "the guest runs the tree's kernel" grep -qx "6.1.176+" "$logs/first.log"
 check "the tree is still the user's directory, not a link" sh -c '[ -d "$1" ] && [ ! -L "$1" ]' - "$tree"
 check "the build wrote nothing into the tree (git status --ignored is empty)" untouched
 check "musl and BusyBox were not rebuilt for the tree" sh -c 'grep -q "\] musl: up to date" "$1" && grep -q "\] busybox: up to date" "$1"' - "$logs/first.log"
+# Its modules.
+rel=$(cat build/linux/include/config/kernel.release)
+mods=lib/modules/$rel
+check "the module is installed, stripped" sh -c '[ -f "$1/kernel/lib/crc-itu-t.ko" ] && ! readelf -S "$1/kernel/lib/crc-itu-t.ko" | grep -q "\.debug_"' - "build/modules/$mods"
+check "modules.dep names it" grep -qx 'kernel/lib/crc-itu-t.ko:' "build/modules/$mods/modules.dep"
+check "no links to the build machine's trees" sh -c '[ ! -e "$1/build" ] && [ ! -e "$1/source" ]' - "build/modules/$mods"
+list_initrd . > "$logs/initrd.txt"
+check "the module is in out/initrd.img" grep -qx "$mods/kernel/lib/crc-itu-t.ko" "$logs/initrd.txt"
+check "and so is /init" grep -qx init "$logs/initrd.txt"
+check "modprobe crc-itu-t && lsmod in the guest: its name shows" grep -q "^crc_itu_t " "$logs/first.log"
+check "rmmod removes it" sh -c 'sed -n "/^removed\$/{n;p;}" "$1" | grep -qx 0' - "$logs/first.log"
+run_out md check
+check "mkdistro check passes" [ "$status" -eq 0 ]
 check "the manifest names the tree" grep -qx "tree $tree" out/manifest.txt
 check "the manifest has make kernelversion" grep -qx "kernelversion 6.1.176" out/manifest.txt
 check "the manifest has the commit" grep -qx "commit $commit" out/manifest.txt
 check "the manifest says clean" grep -qx "dirty no" out/manifest.txt
-run_out "$MKDISTRO" status --linux "$tree"
+run_out md status
 check "status: up to date after the build" [ $status -eq 0 ]
 short=$(printf '%.12s' "$commit")
 check "status says what the tree is and what the kernel was built from" sh -c 'printf "%s" "$1" | grep -q "now git commit $2, clean; the kernel was built from git commit $2, clean"' - "$out" "$short"
@@ -66,11 +89,11 @@ static int __init mkdistro_e2e_marker(void)
 }
 late_initcall(mkdistro_e2e_marker);
 EOF
-run_out "$MKDISTRO" status --linux "$tree"
+run_out md status
 check "status: the kernel is stale after the edit" sh -c 'printf "%s" "$1" | grep -q "^kernel .*stale: linux tree files changed"' - "$out"
 check "status: the configuration is not" sh -c 'printf "%s" "$1" | grep -q "^kconfig .*up to date"' - "$out"
 check "status says the tree is dirty now" sh -c 'printf "%s" "$1" | grep -q "now git commit $2, dirty"' - "$out" "$short"
-"$MKDISTRO" -v run --linux "$tree" -c 'dmesg | grep mkdistro-e2e' > "$logs/second.log" 2>&1
+md -v run -c 'dmesg | grep mkdistro-e2e' > "$logs/second.log" 2>&1
 status=$?
 check "the rebuilt kernel boots" [ $status -eq 0 ]
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/second.log" | tail -40
