@@ -501,6 +501,10 @@ static void bisect_boot(const struct build *b, const struct boot *boot, const st
 	out->status = rc > 0 ? rc : 0;
 }
 
+/* 1 when the command is bisect-run (main() makes its exit statuses
+ * git's), 2 once cmd_bisect_run() has given its verdict. */
+static int bisect_mode;
+
 /* git bisect run's step: build the tree, boot it (--repeat times), and
  * exit 0 (good), 1 (bad) or 125 (skip), with a line saying why. */
 static int cmd_bisect_run(struct opts *o, struct config *cfg)
@@ -540,6 +544,7 @@ static int cmd_bisect_run(struct opts *o, struct config *cfg)
 	build_free(&b);
 out:
 	fprintf(stderr, "mkdistro: bisect-run: %s, %s (exit %d)\n", commit, why, rc);
+	bisect_mode = 2;
 	free(commit);
 	if (o->test_dir)
 		guest_suite_free(&suite);
@@ -794,6 +799,8 @@ static int enter_system_dir(struct opts *o)
 		warn("bisect-run: the kernel tree '%s':", o->linux_tree ? o->linux_tree : ".");
 		return -1;
 	}
+	if (usertree_is_tree(tree) < 0)
+		return -1;
 	/* Paths the user gave, from where they gave them. */
 	if (o->file && !(file = realpath(o->file, NULL))) {
 		warn("-f '%s':", o->file);
@@ -837,15 +844,13 @@ static int enter_system_dir(struct opts *o)
 
 static int mkdistro_main(int argc, char **argv);
 
-/* Set when the command is bisect-run: every exit status but 0, 1 and 125
- * (and death by a signal) becomes 125. */
-static int bisect_mode;
-
 int main(int argc, char **argv)
 {
 	int rc = mkdistro_main(argc, argv);
-	if (bisect_mode && rc != BISECT_GOOD && rc != BISECT_BAD && rc != BISECT_SKIP) {
-		warn("bisect-run: mkdistro could not test the commit (status %d): skip (exit 125)", rc);
+	/* bisect-run: only its verdict says 0 or 1 (git: good, bad); any
+	 * other end of it (a usage error, a bad configuration) is 125. */
+	if (bisect_mode == 1 && rc != 0 && rc != BISECT_SKIP) {
+		warn("bisect-run: the commit could not be tested (status %d): skip (exit 125)", rc);
 		rc = BISECT_SKIP;
 	}
 	return rc;
