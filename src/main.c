@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "bisect.h"
 #include "build.h"
 #include "config.h"
 #include "guesttest.h"
@@ -16,6 +17,7 @@
 #include "menuconfig.h"
 #include "sysdir.h"
 #include "toolchain.h"
+#include "usertree.h"
 #include "lint.h"
 #include "userimage.h"
 #include "proc.h"
@@ -39,6 +41,10 @@ struct opts {
 	const char *modules_dir;      /* --modules DIR, or NULL: the configuration's */
 	const char *kernel;           /* --kernel FILE, or NULL: [linux] image */
 	const char *kernel_config;    /* --kernel-config FILE, or NULL */
+	const char *test_dir;         /* bisect-run --test DIR */
+	const char *bad_on;           /* bisect-run --bad-on LIST, or NULL: all */
+	int repeat;                   /* bisect-run --repeat N (0: once) */
+	const char *system;           /* bisect-run --system DIR, or NULL */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -80,6 +86,8 @@ enum {
 	CMD_NO_CONFIG = 1 << 4, /* reads no mkdistro.conf */
 	CMD_ARCH_ALL = 1 << 5,  /* --arch all is allowed */
 	CMD_KERNEL = 1 << 6,    /* --kernel, --kernel-config and [linux] image apply */
+	CMD_BISECT = 1 << 7,    /* runs in a kernel tree for git bisect run: its
+				 * options, exit statuses 0, 1 and 125 only */
 };
 
 struct cmd {
@@ -471,6 +479,78 @@ out:
 	return rc;
 }
 
+/* One boot of a bisection step (the test suite S, the command, or just
+ * the boot): its outcome in *OUT. */
+static void bisect_boot(const struct build *b, const struct boot *boot, const struct opts *o,
+			const struct guest_suite *s, struct bisect_outcome *out)
+{
+	struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1 };
+	int rc;
+	fflush(stdout);
+	if (s) {
+		char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
+		char *tmp = path_join(b->builddir, base);
+		rc = guest_run(boot, s, tmp, stdout, &t);
+		free(base);
+		free(tmp);
+	} else {
+		rc = qemu_command(boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
+	}
+	out->boot_failure = rc < 0 ? -rc : 0;
+	out->qemu_status = t.qemu_status;
+	out->status = rc > 0 ? rc : 0;
+}
+
+/* 1 when the command is bisect-run (main() makes its exit statuses
+ * git's), 2 once cmd_bisect_run() has given its verdict. */
+static int bisect_mode;
+
+/* git bisect run's step: build the tree, boot it (--repeat times), and
+ * exit 0 (good), 1 (bad) or 125 (skip), with a line saying why. */
+static int cmd_bisect_run(struct opts *o, struct config *cfg)
+{
+	unsigned bad_on = BISECT_CLASS_ALL;
+	if (o->bad_on && bisect_parse_classes(o->bad_on, &bad_on) < 0)
+		return BISECT_SKIP;
+	struct guest_suite suite;
+	if (o->test_dir && guest_suite_load(&suite, o->test_dir, 0) < 0)
+		return BISECT_SKIP;
+	char *commit = usertree_describe(cfg->linux_source);
+	struct bisect_outcome out = { .tests = o->test_dir != NULL, .command = o->command != NULL };
+	struct build b;
+	char why[256];
+	int rc = BISECT_SKIP;
+	if (build_init(&b, cfg, o->jobs) < 0) {
+		snprintf(why, sizeof(why), "skip: the system description cannot be built");
+		goto out;
+	}
+	b.offline = o->offline;
+	out.built = build_all(&b) == 0;
+	int n = o->repeat > 0 ? o->repeat : 1;
+	if (!out.built) {
+		rc = bisect_verdict(&out, bad_on, why, sizeof(why));
+	} else {
+		struct boot boot = boot_of(&b, o);
+		for (int i = 0; i < n; i++) {
+			bisect_boot(&b, &boot, o, o->test_dir ? &suite : NULL, &out);
+			rc = bisect_verdict(&out, bad_on, why, sizeof(why));
+			if (n > 1)
+				fprintf(stderr, "mkdistro: bisect-run: boot %d of %d: %s\n", i + 1, n, why);
+			if (rc != BISECT_GOOD)
+				break;
+		}
+		boot_free(&boot);
+	}
+	build_free(&b);
+out:
+	fprintf(stderr, "mkdistro: bisect-run: %s, %s (exit %d)\n", commit, why, rc);
+	bisect_mode = 2;
+	free(commit);
+	if (o->test_dir)
+		guest_suite_free(&suite);
+	return rc;
+}
+
 static const struct cmd cmds[] = {
 	{ "build", cmd_build, CMD_KERNEL, "",
 	  "fetch, verify and build the system into out/",
@@ -491,6 +571,23 @@ static const struct cmd cmds[] = {
 	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
 	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
 	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
+	{ "bisect-run", cmd_bisect_run, CMD_BOOTS | CMD_BISECT, "[-c CMD | --test DIR]",
+	  "build and boot the kernel tree here, for git bisect run",
+	  "For 'git bisect run mkdistro bisect-run [OPTIONS]' in your kernel tree: build\n"
+	  "the tree (the current directory, or --linux DIR) out of tree, boot it, and\n"
+	  "exit 0 when it is good, 1 when it is bad, 125 to skip the commit. Bad: the\n"
+	  "boot failed in one of the --bad-on ways, or the command or a test failed.\n"
+	  "Skipped: the commit does not build, or the failure is the tool's or the\n"
+	  "machine's (QEMU missing or killed). Never 128 or more, but when interrupted.\n"
+	  "The system is built in --system DIR (its mkdistro.conf is used), else in\n"
+	  "the cache's bisect/ directory, one per tree.\n"
+	  "  -c, --command CMD    run CMD in the guest: bad when it exits non-zero\n"
+	  "      --test DIR       run the smoke suite and DIR/*.sh: bad when one fails\n"
+	  "      --boot           only boot to the shell (the default)\n"
+	  "      --bad-on LIST    the boot failures that count as bad: panic, init,\n"
+	  "                       stall, timeout, reboot (default: all); the others skip\n"
+	  "      --repeat N       boot N times: bad when any boot is (flaky bugs)\n"
+	  "      --system DIR     the system directory to build in\n" },
 	{ "check", cmd_check, CMD_KERNEL, "",
 	  "check the built system for what would break its boot",
 	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
@@ -559,7 +656,7 @@ static void usage(FILE *f)
 		   "Build a minimal Linux system (kernel, musl, BusyBox, initramfs) from\n"
 		   "source and boot it in QEMU.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\noptions:\n%s      --version     print the version\n\n"
 		   "'mkdistro COMMAND --help' describes a command; see also mkdistro(1).\n",
 		common_help);
@@ -671,9 +768,95 @@ static int set_dir_option(char **field, const struct cmd *cmd, const char *optio
 }
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
-       OPT_KERNEL_CONFIG, OPT_MODULES };
+       OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT };
+
+static const char shortopts[] = "f:j:vc:h";
+
+/* Whether ARG, an option word, takes the next word as its argument
+ * (by LONGOPTS and shortopts: "--kernel FILE", "-f FILE", not "--kernel=FILE"). */
+static int takes_next(const char *arg, const struct option *longopts)
+{
+	if (arg[1] != '-') {
+		const char *p = arg[1] ? strchr(shortopts, arg[1]) : NULL;
+		return p && p[1] == ':' && !arg[2];
+	}
+	for (const struct option *l = longopts; l->name; l++)
+		if (!strcmp(arg + 2, l->name))
+			return l->has_arg == required_argument;
+	return 0;
+}
+
+/* bisect-run: the tree is the current directory (or --linux DIR); the
+ * build happens in the system directory (--system DIR, else the cache's
+ * one for the tree), made the current directory before the configuration
+ * is read, with -f FILE taken relative to where mkdistro was started.
+ * Returns 0, or -1 after warn(). */
+static int enter_system_dir(struct opts *o)
+{
+	static char *tree, *file, *dir, *tests, *modules;
+	tree = realpath(o->linux_tree ? o->linux_tree : ".", NULL);
+	if (!tree) {
+		warn("bisect-run: the kernel tree '%s':", o->linux_tree ? o->linux_tree : ".");
+		return -1;
+	}
+	if (usertree_is_tree(tree) < 0)
+		return -1;
+	/* Paths the user gave, from where they gave them. */
+	if (o->file && !(file = realpath(o->file, NULL))) {
+		warn("-f '%s':", o->file);
+		return -1;
+	}
+	if (o->test_dir && !(tests = realpath(o->test_dir, NULL))) {
+		warn("--test '%s':", o->test_dir);
+		return -1;
+	}
+	if (o->modules_dir && !(modules = realpath(o->modules_dir, NULL))) {
+		warn("--modules '%s':", o->modules_dir);
+		return -1;
+	}
+	if (o->system) {
+		dir = xstrdup(o->system);
+	} else {
+		char *cache = cache_dir("bisect");
+		if (!cache) {
+			warn("bisect-run: no cache directory (HOME and XDG_CACHE_HOME unset): give "
+			     "--system DIR");
+			return -1;
+		}
+		dir = bisect_system_dir(cache, tree);
+		free(cache);
+	}
+	if (mkdir_p(dir, 0755) < 0 || chdir(dir) < 0) {
+		warn("bisect-run: the system directory '%s':", dir);
+		return -1;
+	}
+	if (verbose || !o->system)
+		fprintf(stderr, "mkdistro: bisect-run: building %s in %s\n", tree, dir);
+	o->linux_tree = tree;
+	if (file)
+		o->file = file;
+	if (tests)
+		o->test_dir = tests;
+	if (modules)
+		o->modules_dir = modules;
+	return 0;
+}
+
+static int mkdistro_main(int argc, char **argv);
 
 int main(int argc, char **argv)
+{
+	int rc = mkdistro_main(argc, argv);
+	/* bisect-run: only its verdict says 0 or 1 (git: good, bad); any
+	 * other end of it (a usage error, a bad configuration) is 125. */
+	if (bisect_mode == 1 && rc != 0 && rc != BISECT_SKIP) {
+		warn("bisect-run: the commit could not be tested (status %d): skip (exit 125)", rc);
+		rc = BISECT_SKIP;
+	}
+	return rc;
+}
+
+static int mkdistro_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -691,27 +874,32 @@ int main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "kernel-config", required_argument, NULL, OPT_KERNEL_CONFIG },
 		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "bad-on", required_argument, NULL, OPT_BAD_ON },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "system", required_argument, NULL, OPT_SYSTEM },
+		{ "boot", no_argument, NULL, OPT_BOOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
-	int help = 0, c, boot_opt = 0;
+	int help = 0, c, boot_opt = 0, bisect_opt = 0;
 
 	if (o.jobs < 1)
 		o.jobs = 1;
-	/* Everything after "cc" belongs to the compiler, so mkdistro's own
-	 * options are read only before it. */
+	/* The command word, found before the options are parsed: everything
+	 * after "cc" belongs to the compiler, so mkdistro's own options are
+	 * read only before it; bisect-run's exit statuses are git's. */
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch") ||
-		    !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--kernel-config") ||
-		    !strcmp(argv[i], "--modules")) {
-			i++;
+		if (argv[i][0] == '-') {
+			i += takes_next(argv[i], longopts);
 			continue;
 		}
-		if (argv[i][0] == '-')
-			continue;
+		if (!strcmp(argv[i], "bisect-run")) {
+			bisect_mode = 1;
+			die_status(BISECT_SKIP);
+		}
 		if (!strcmp(argv[i], "cc")) {
 			o.cc_args = argv + i + 1;
 			o.cc_argc = argc - i - 1;
@@ -719,7 +907,7 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	while ((c = getopt_long(argc, argv, "f:j:vc:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.file = optarg; break;
 		case 'j': {
@@ -758,6 +946,21 @@ int main(int argc, char **argv)
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_KERNEL_CONFIG: o.kernel_config = optarg; break;
 		case OPT_MODULES: o.modules_dir = optarg; break;
+		case OPT_TEST: o.test_dir = optarg; bisect_opt = 1; break;
+		case OPT_BAD_ON: o.bad_on = optarg; bisect_opt = 1; break;
+		case OPT_REPEAT: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1000) {
+				warn("--repeat '%s': expected a number of boots from 1 to 1000", optarg);
+				return 2;
+			}
+			o.repeat = (int)n;
+			bisect_opt = 1;
+			break;
+		}
+		case OPT_SYSTEM: o.system = optarg; bisect_opt = 1; break;
+		case OPT_BOOT: bisect_opt = 1; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -794,8 +997,21 @@ int main(int argc, char **argv)
 	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
 	}
-	if ((o.command || o.time) && !(cmd->flags & CMD_RUN_OPTS)) {
-		warn("%s: -c and --time belong to 'mkdistro run'", cmd->name);
+	if (o.time && !(cmd->flags & CMD_RUN_OPTS)) {
+		warn("%s: --time belongs to 'mkdistro run'", cmd->name);
+		return 2;
+	}
+	if (o.command && !(cmd->flags & (CMD_RUN_OPTS | CMD_BISECT))) {
+		warn("%s: -c belongs to 'mkdistro run' and 'mkdistro bisect-run'", cmd->name);
+		return 2;
+	}
+	if (bisect_opt && !(cmd->flags & CMD_BISECT)) {
+		warn("%s: --test, --boot, --bad-on, --repeat and --system belong to 'mkdistro "
+		     "bisect-run'", cmd->name);
+		return 2;
+	}
+	if (o.command && o.test_dir) {
+		warn("%s: -c and --test are two tests: give one", cmd->name);
 		return 2;
 	}
 	if (boot_opt && !boots(cmd)) {
@@ -818,6 +1034,8 @@ int main(int argc, char **argv)
 		free(known);
 		return 2;
 	}
+	if ((cmd->flags & CMD_BISECT) && enter_system_dir(&o) < 0)
+		return 2;
 	struct config cfg = {0};
 	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)

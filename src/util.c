@@ -36,13 +36,20 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+static int die_exit = 1;
+
+void die_status(int status)
+{
+	die_exit = status;
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	exit(1);
+	exit(die_exit);
 }
 
 void *xmalloc(size_t n)

@@ -12,8 +12,11 @@ extern int verbose;
 /* Print "mkdistro: MSG" to stderr. A format ending in ':' appends
  * ": strerror(errno)". */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* warn() then exit(1). */
+/* warn() then exit (with 1, or what die_status() set). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit status die() exits with from now on (1 until set): bisect-run
+ * sets 125, as 1 would tell git bisect the commit is bad. */
+void die_status(int status);
 
 /* Allocators that die on failure or size overflow. */
 void *xmalloc(size_t n);

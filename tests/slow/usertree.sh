@@ -116,3 +116,83 @@ cd "$tree" || exit 1
 run_out "$MKDISTRO" build --linux .
 check "mkdistro refuses to run inside the tree" [ $status -ne 0 ]
 check "and wrote nothing there" sh -c '[ ! -e "$1/build" ] && [ ! -e "$1/out" ]' - "$tree"
+
+# --- git bisect run over the tree, with the README's recipe. The commits
+# after the marker: c1 harmless, c2 and c3 do not build, c4 builds again,
+# c5 makes the kernel panic (the marker's initcall panics), c6 after it.
+# Each step rebuilds init/main.c only, in the shared system (--system).
+git add init/main.c && git -c user.name=mkdistro -c user.email=test@localhost commit -qm "c0: a marker line in dmesg"
+commit_as() {
+	git -c user.name=mkdistro -c user.email=test@localhost commit -qam "$1" && git rev-parse HEAD
+}
+c0=$(git rev-parse HEAD)
+echo '/* c1: a comment */' >> init/main.c
+c1=$(commit_as "c1: harmless")
+echo 'mkdistro_e2e_does_not_build' >> init/main.c
+c2=$(commit_as "c2: does not build")
+echo '/* c3: a comment */' >> init/main.c
+c3=$(commit_as "c3: still does not build")
+sed -i '/^mkdistro_e2e_does_not_build$/d' init/main.c
+c4=$(commit_as "c4: builds again")
+sed -i 's/pr_info("mkdistro-e2e: a line from the user.s tree\\n");/panic("mkdistro-e2e: the commit that panics");/' init/main.c
+c5=$(commit_as "c5: panics")
+echo '/* c6: a comment */' >> init/main.c
+c6=$(commit_as "c6: after the panic")
+check "the bisection's commits are made" sh -c 'grep -q "panic(\"mkdistro-e2e" init/main.c && [ $(git rev-list --count "$1..HEAD") -eq 6 ]' - "$c0"
+
+bisect_run() {
+	"$MKDISTRO" bisect-run --system "$w" -f "$conf" "$@"
+}
+guest_tests=$(tmpdir)
+printf 'echo "a test that fails"\nexit 1\n' > "$guest_tests/fails.sh"
+
+# Every exit status, provoked.
+git checkout -q "$c4"
+run_out bisect_run
+expect_eq "bisect-run on a good commit: 0" 0 "$status"
+check "... saying why, with the commit" sh -c 'printf "%s" "$1" | grep -q "bisect-run: git commit $2, clean, good: it builds and boots (exit 0)"' - "$out" "$(printf '%.12s' "$c4")"
+run_out bisect_run -c 'uname -r | grep -q "^6\.1\.176"'
+expect_eq "bisect-run -c CMD that succeeds: 0" 0 "$status"
+run_out bisect_run -c 'exit 3'
+expect_eq "bisect-run -c CMD that fails: 1" 1 "$status"
+check "... naming the command's status" sh -c 'printf "%s" "$1" | grep -q "bad: the guest command exited 3"' - "$out"
+run_out bisect_run --test "$guest_tests"
+expect_eq "bisect-run --test DIR with a failing script: 1" 1 "$status"
+check "... naming the scripts" sh -c 'printf "%s" "$1" | grep -q "FAIL fails.sh" && printf "%s" "$1" | grep -q "bad: 1 guest test script failed"' - "$out"
+run_out bisect_run --repeat 2
+expect_eq "bisect-run --repeat 2 on a good commit: 0" 0 "$status"
+check "... after two boots" sh -c 'printf "%s" "$1" | grep -q "boot 2 of 2: good"' - "$out"
+run_out bisect_run --qemu-arg -mkdistro-no-such-option
+expect_eq "QEMU that fails to start: 125 (the machine's failure)" 125 "$status"
+check "... saying so" sh -c 'printf "%s" "$1" | grep -q "skip: QEMU failed to start"' - "$out"
+run_out bisect_run --bad-on oops
+expect_eq "a usage error: 125, not bad" 125 "$status"
+check "... naming the word" sh -c 'printf "%s" "$1" | grep -q "not a way a boot fails"' - "$out"
+run_out "$MKDISTRO" bisect-run --system "$w" -f "$logs/no-such.conf"
+expect_eq "a missing -f FILE: 125" 125 "$status"
+git checkout -q "$c2"
+run_out bisect_run
+expect_eq "bisect-run on a commit that does not build: 125" 125 "$status"
+check "... saying so" sh -c 'printf "%s" "$1" | grep -q "skip: the commit does not build"' - "$out"
+git checkout -q "$c5"
+run_out bisect_run
+expect_eq "bisect-run on the panicking commit: 1" 1 "$status"
+check "... naming the panic" sh -c 'printf "%s" "$1" | grep -q "bad: the boot failed (panic)"' - "$out"
+run_out bisect_run --bad-on init,stall
+expect_eq "a panic --bad-on does not count: 125" 125 "$status"
+
+# The bisection itself, as the README has it.
+git checkout -q "$c6"
+t0=$(date +%s)
+git bisect start "$c6" "$c0" > "$logs/bisect.log" 2>&1 &&
+	git bisect run "$MKDISTRO" bisect-run --system "$w" -f "$conf" >> "$logs/bisect.log" 2>&1
+status=$?
+t1=$(date +%s)
+echo "# the bisection took $((t1 - t0)) s"
+check "git bisect run ends" [ $status -eq 0 ]
+check "it names the panicking commit as the first bad one" grep -q "^$c5 is the first bad commit" "$logs/bisect.log"
+git bisect log > "$logs/bisect-steps.log"
+sed 's/^/  | /' "$logs/bisect-steps.log" | grep '^  | git bisect'
+check "it skipped a commit that does not build" sh -c 'grep -q "^git bisect skip \($2\|$3\)" "$1"' - "$logs/bisect-steps.log" "$c2" "$c3"
+[ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/bisect.log" | tail -40
+git bisect reset -q
