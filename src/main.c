@@ -688,6 +688,20 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 	return 0;
 }
 
+/* ARG as a count of WHAT from 1 to MAX for OPTION ("-j"). Returns 0 or
+ * -1 after warn(). */
+static int parse_count(const char *option, const char *arg, long max, const char *what, int *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (end == arg || *end || n < 1 || n > max) {
+		warn("%s '%s': expected a number of %s from 1 to %ld", option, arg, what, max);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 /* Take the kernel image of --kernel or [linux] image into CFG and check it
  * against the target before anything is built or booted; the user's tree
  * (--linux, [linux] source) and an image exclude each other. Returns 0, or
@@ -910,16 +924,10 @@ static int mkdistro_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.file = optarg; break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1024) {
-				warn("-j '%s': expected a number of jobs from 1 to 1024", optarg);
+		case 'j':
+			if (parse_count("-j", optarg, 1024, "jobs", &o.jobs) < 0)
 				return 2;
-			}
-			o.jobs = (int)n;
 			break;
-		}
 		case 'v': verbose++; break;
 		case 'c': o.command = optarg; break;
 		case 'T': o.time = 1; break;
@@ -948,17 +956,11 @@ static int mkdistro_main(int argc, char **argv)
 		case OPT_MODULES: o.modules_dir = optarg; break;
 		case OPT_TEST: o.test_dir = optarg; bisect_opt = 1; break;
 		case OPT_BAD_ON: o.bad_on = optarg; bisect_opt = 1; break;
-		case OPT_REPEAT: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1000) {
-				warn("--repeat '%s': expected a number of boots from 1 to 1000", optarg);
+		case OPT_REPEAT:
+			if (parse_count("--repeat", optarg, 1000, "boots", &o.repeat) < 0)
 				return 2;
-			}
-			o.repeat = (int)n;
 			bisect_opt = 1;
 			break;
-		}
 		case OPT_SYSTEM: o.system = optarg; bisect_opt = 1; break;
 		case OPT_BOOT: bisect_opt = 1; break;
 		case 'h': help = 1; break;
