@@ -12,7 +12,7 @@
 #include "proc.h"
 #include "util.h"
 
-int usertree_is_tree(const char *dir)
+int usertree_check(const char *dir, const char *srcarch)
 {
 	static const char *const needed[] = { "Makefile", "Kconfig", "init/main.c" };
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
@@ -26,13 +26,6 @@ int usertree_is_tree(const char *dir)
 			return -1;
 		}
 	}
-	return 0;
-}
-
-int usertree_check(const char *dir, const char *srcarch)
-{
-	if (usertree_is_tree(dir) < 0)
-		return -1;
 	/* What kbuild looks for before it builds a tree elsewhere ("The
 	 * source tree is not clean"); said before anything is built. */
 	char *gen = xasprintf("arch/%s/include/generated", srcarch);
