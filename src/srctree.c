@@ -24,6 +24,14 @@ char *srctree_dir(const char *cachedir)
 	return dir;
 }
 
+char *srctree_path(const struct source *s, const char *cachedir)
+{
+	char *trees = srctree_dir(cachedir);
+	char *tree = xasprintf("%s/%s-%s-%.12s", trees, s->name, s->version, s->origins[0].sha256);
+	free(trees);
+	return tree;
+}
+
 /* Remove what an extraction that died left in DIR: NAME.tmp.PID
  * directories. Only called with the trees lock held, so none of them is
  * still being written. */
@@ -48,7 +56,7 @@ int srctree_link(const struct source *s, const char *cachedir, int offline, cons
 		 const char *log)
 {
 	char *trees = srctree_dir(cachedir);
-	char *tree = xasprintf("%s/%s-%s-%.12s", trees, s->name, s->version, s->origins[0].sha256);
+	char *tree = srctree_path(s, cachedir);
 	const char *slash = strrchr(dest, '/');
 	char *parent = slash && slash != dest ? xstrndup(dest, (size_t)(slash - dest)) : xstrdup(".");
 	char *lockpath = path_join(trees, ".lock");

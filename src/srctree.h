@@ -12,6 +12,10 @@
  * $XDG_CACHE_HOME/mkdistro/trees for .../mkdistro/sources (new memory). */
 char *srctree_dir(const char *cachedir);
 
+/* The shared tree of S in srctree_dir(CACHEDIR):
+ * NAME-VERSION-SHA256PREFIX (new memory). */
+char *srctree_path(const struct source *s, const char *cachedir);
+
 /* Make DEST (its parent is created) a symbolic link to the shared tree of
  * S, unpacked first when it is not there yet: from the cache CACHEDIR,
  * fetched unless OFFLINE. Unpacking is serialised by a lock in the trees

@@ -218,9 +218,7 @@ static void test_user_tree_not_written(void **state)
 
 	/* The catalog's tree as already unpacked in the cache (srctree.h),
 	 * so the step runs without fetching anything. */
-	char *trees = srctree_dir(b->cachedir);
-	char *shared = xasprintf("%s/%s-%s-%.12s", trees, b->linux_src->name,
-				 b->linux_src->version, b->linux_src->origins[0].sha256);
+	char *shared = srctree_path(b->linux_src, b->cachedir);
 	assert_int_equal(mkdir_p(shared, 0755), 0);
 	char *log = path_join(f->dir.path, "source.log");
 	const struct step *s = find_step(b, "source:linux");
@@ -240,7 +238,6 @@ static void test_user_tree_not_written(void **state)
 	free(real);
 	free(log);
 	free(shared);
-	free(trees);
 	free(want);
 	free(catalog);
 	free(src);
