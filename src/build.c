@@ -22,6 +22,7 @@
 #include "kdeps.h"
 #include "kimage.h"
 #include "manifest.h"
+#include "modules.h"
 #include "proc.h"
 #include "programs.h"
 #include "qemu.h"
@@ -55,6 +56,10 @@ static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
 /* The outputs booted, as the step table writes them. */
 #define KERNEL_OUTPUT "out/vmlinuz"
 #define INITRD_OUTPUT "out/initrd.img"
+/* The two archives out/initrd.img is made of: the root file system, and
+ * the modules (empty without any). */
+#define ROOT_ARCHIVE "build/initramfs.img"
+#define MODULES_ARCHIVE "build/modules.img"
 
 
 static char *bpath(const struct build *b, const char *rel)
@@ -690,12 +695,40 @@ static void initramfs_inputs(void *ctx, struct step_inputs *in)
 	step_input_str(in, "SOURCE_DATE_EPOCH", epoch);
 }
 
+/* The tree ROOT and the NEXTRA entries EXTRA as the cpio archive
+ * build/NAME.cpio (kept for a look at it), compressed into OUT as the
+ * configuration says. */
+static int pack_tree(const struct build *b, const char *root, const struct cpio_entry *extra,
+		     size_t nextra, const char *name, const char *out)
+{
+	char *base = xasprintf("%s.cpio", name);
+	char *cpio = bpath(b, base);
+	int rc = -1;
+	int fd = open(cpio, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn("create '%s':", cpio);
+		goto out;
+	}
+	rc = cpio_write_tree(fd, root, source_date_epoch(), extra, nextra);
+	if (close(fd) < 0 && rc == 0) {
+		warn("close '%s':", cpio);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = compress_file(cpio, out, b->cfg->compression);
+out:
+	free(base);
+	free(cpio);
+	return rc;
+}
+
+static char *layout_path(const struct build *b, const char *path);
+
 static int initramfs_run(void *ctx, const char *log)
 {
 	struct build *b = ctx;
 	char *root = bpath(b, "rootfs");
-	char *cpio = bpath(b, "initramfs.cpio");
-	char *out = build_initrd_path(b);
+	char *out = layout_path(b, ROOT_ARCHIVE);
 	int rc = -1;
 	/* /dev/console must exist before devtmpfs is mounted: the kernel
 	 * opens it for init's stdin/stdout. Written into the archive
@@ -719,27 +752,155 @@ static int initramfs_run(void *ctx, const char *log)
 	}
 	for (size_t k = 0; k < list.n; k++)
 		extra[nextra++] = list.v[k];
-	int fd = open(cpio, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		warn("create '%s':", cpio);
-		free(extra);
-		devlist_free(&list);
-		goto out;
-	}
-	rc = cpio_write_tree(fd, root, source_date_epoch(), extra, nextra);
-	if (close(fd) < 0 && rc == 0) {
-		warn("close '%s':", cpio);
-		rc = -1;
-	}
+	rc = pack_tree(b, root, extra, nextra, "initramfs", out);
 	free(extra);
 	devlist_free(&list);
-	if (rc == 0 && mkdir_p(b->outdir, 0755) == 0)
-		rc = compress_file(cpio, out, b->cfg->compression);
-	else
-		rc = -1;
 out:
 	free(root);
-	free(cpio);
+	free(out);
+	return rc;
+}
+
+/* 1 when the kernel's .config has CONFIG_MODULES=y, 0 when not, -1 when
+ * it cannot be read. */
+static int kernel_has_modules(const struct build *b)
+{
+	struct kconfig_set k = {0};
+	char *dotconfig = build_dotconfig(b, BUILD_KERNEL);
+	int rc = kconfig_parse_file(dotconfig, &k);
+	if (rc == 0) {
+		const char *v = kconfig_get(&k, "MODULES");
+		rc = v && !strcmp(v, "y");
+	}
+	kconfig_free(&k);
+	free(dotconfig);
+	return rc;
+}
+
+/* The release of the kernel the modules are for (new memory): the given
+ * image's, else the built kernel's; NULL after warn(). */
+static char *kernel_release(const struct build *b)
+{
+	const char *image = b->cfg->kernel_image;
+	char *release = NULL;
+	if (!image) {
+		char *obj = build_objdir(b, BUILD_KERNEL);
+		release = modules_built_release(obj);
+		free(obj);
+		return release;
+	}
+	int rc = kimage_release(image, &release);
+	if (rc > 0)
+		warn("kernel '%s' does not say its release (no version string found in it): its "
+		     "modules cannot be matched to it", image);
+	return rc == 0 ? release : NULL;
+}
+
+/* Keyed late (steps.h): what the step packs, so that a kernel without
+ * modules and a given image without modules_dir share one record and
+ * switching between them redoes nothing. */
+static void modules_step_inputs(void *ctx, struct step_inputs *in)
+{
+	struct build *b = ctx;
+	char epoch[32];
+	snprintf(epoch, sizeof(epoch), "%lld", source_date_epoch());
+	modules_inputs(b->cfg->modules_dir, b->cfg->modules, in);
+	if (b->cfg->kernel_image && b->cfg->modules_dir) {
+		/* The release the selection is matched to. */
+		char *release = NULL;
+		if (kimage_release(b->cfg->kernel_image, &release) != 0)
+			release = xstrdup("unknown");
+		step_input_str(in, "kernel release", release);
+		free(release);
+	} else if (!b->cfg->kernel_image && (b->cfg->modules_dir || kernel_has_modules(b) != 0)) {
+		/* The built kernel's modules, or its release: the kernel
+		 * step's work (its .config unreadable counts as modules). */
+		const char *key = plan_step_key(&b->plan, "kernel");
+		step_input_str(in, "step:kernel", key ? key : "none");
+	}
+	step_input_str(in, "compression", b->cfg->compression);
+	step_input_str(in, "SOURCE_DATE_EPOCH", epoch);
+}
+
+/* The modules for the initramfs (modules.h): a selection of [linux]
+ * modules_dir, else what the kernel built when it has CONFIG_MODULES;
+ * staged in build/modules and packed on their own (out/initrd.img is the
+ * root archive and this one). A kernel without modules, and a given image
+ * without modules_dir, get an empty archive and no make run. */
+static int modules_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	char *obj = build_objdir(b, BUILD_KERNEL);
+	char *stage = bpath(b, "modules");
+	char *out = layout_path(b, MODULES_ARCHIVE);
+	char *tree = NULL, *release = NULL;
+	struct modules_set set = {0};
+	int rc = -1;
+
+	if (b->cfg->modules_dir) {
+		tree = xstrdup(b->cfg->modules_dir);
+		if (!(release = kernel_release(b)))
+			goto out;
+	} else if (!b->cfg->kernel_image) {
+		int has = kernel_has_modules(b);
+		if (has < 0)
+			goto out;
+		if (has) {
+			char **make = build_kernel_make(b, obj, NULL, NULL);
+			char *inst = bpath(b, "modules-install");
+			int r = modules_build(make, obj, inst, log, &tree, &release);
+			build_argv_free(make);
+			free(inst);
+			if (r < 0) {
+				kdiag_report(log);
+				goto out;
+			}
+		}
+	}
+	if (!tree) {
+		if (rm_rf(stage) == 0 && mkdir_p(stage, 0755) == 0)
+			rc = write_file_atomic(out, "", 0, 0644);
+		goto out;
+	}
+	if (modules_resolve(tree, b->cfg->modules, &set) == 0 &&
+	    modules_stage(&set, release, stage, log) == 0)
+		rc = pack_tree(b, stage, NULL, 0, "modules", out);
+out:
+	modules_set_free(&set);
+	free(obj);
+	free(stage);
+	free(out);
+	free(tree);
+	free(release);
+	return rc;
+}
+
+/* out/initrd.img: the root archive, then the modules' one, as they are.
+ * The kernel unpacks archives one after another, each compressed on its
+ * own, and finds the next one right after the end of a compressed one or
+ * at a multiple of 4 bytes (an uncompressed root archive ends padded to
+ * 512). */
+static int initrd_run(void *ctx, const char *log)
+{
+	struct build *b = ctx;
+	const char *archives[] = { ROOT_ARCHIVE, MODULES_ARCHIVE };
+	char *out = build_initrd_path(b);
+	struct buf img = {0};
+	int rc = 0;
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		char *path = layout_path(b, archives[i]);
+		size_t n;
+		char *data = read_file(path, &n);
+		if (data)
+			buf_add(&img, data, n);
+		else
+			rc = -1;
+		free(data);
+		free(path);
+	}
+	if (rc == 0)
+		rc = mkdir_p(b->outdir, 0755) == 0 ? write_file_atomic(out, img.s, img.len, 0644) : -1;
+	buf_free(&img);
 	free(out);
 	return rc;
 }
@@ -774,14 +935,20 @@ static const struct step seed_steps[] = {
 	{ .name = "rootfs", .deps = { "busybox", "programs" }, .inputs = rootfs_inputs, .run = rootfs_run,
 	  .outputs = { "build/rootfs" } },
 	{ .name = "initramfs", .deps = { "rootfs" }, .inputs = initramfs_inputs, .run = initramfs_run,
+	  .outputs = { ROOT_ARCHIVE } },
+	/* Its own archive, so that the root file system is not packed again
+	 * after each kernel build, and waits for no kernel. */
+	{ .name = "modules", .deps = { "kernel" }, .inputs = modules_step_inputs, .run = modules_run,
+	  .outputs = { MODULES_ARCHIVE }, .late_key = 1 },
+	{ .name = "initrd", .deps = { "initramfs", "modules" }, .run = initrd_run,
 	  .outputs = { INITRD_OUTPUT } },
-	{ .name = "all", .deps = { "kernel", "initramfs" } },
+	{ .name = "all", .deps = { "kernel", "initrd" } },
 };
 
 /* The steps that make the kernel, and "all", which gathers it with the
  * initramfs: the plan for booting a kernel image the user gives leaves
- * them out and ends at the initramfs (the kernel headers for musl still
- * come from the pinned source). */
+ * them out and ends at the initramfs, out/initrd.img (the kernel headers
+ * for musl still come from the pinned source). */
 static const char *const kernel_steps[] = { "kconfig", "kernel", "all" };
 
 static int is_kernel_step(const char *name)
@@ -795,7 +962,7 @@ static int is_kernel_step(const char *name)
 /* The step a whole build runs up to. */
 static const char *plan_target(const struct build *b)
 {
-	return b->cfg->kernel_image ? "initramfs" : "all";
+	return b->cfg->kernel_image ? "initrd" : "all";
 }
 
 /* PATH of the step table ("build/..." or "out/...") for this build
@@ -870,9 +1037,20 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 		return -1;
 	size_t n = 0;
 	b->plan.steps = xcalloc(sizeof(seed_steps) / sizeof(seed_steps[0]), sizeof(struct step));
-	for (size_t i = 0; i < sizeof(seed_steps) / sizeof(seed_steps[0]); i++)
-		if (!cfg->kernel_image || !is_kernel_step(seed_steps[i].name))
-			b->plan.steps[n++] = seed_steps[i];
+	for (size_t i = 0; i < sizeof(seed_steps) / sizeof(seed_steps[0]); i++) {
+		if (cfg->kernel_image && is_kernel_step(seed_steps[i].name))
+			continue;
+		struct step *s = &b->plan.steps[n++];
+		*s = seed_steps[i];
+		/* What needs a left-out step (the modules: the kernel's) does
+		 * without it. */
+		size_t k = 0;
+		for (size_t d = 0; d < STEP_MAX_DEPS && s->deps[d]; d++)
+			if (!cfg->kernel_image || !is_kernel_step(s->deps[d]))
+				s->deps[k++] = s->deps[d];
+		while (k < STEP_MAX_DEPS)
+			s->deps[k++] = NULL;
+	}
 	b->plan.n = n;
 	b->plan.ctx = b;
 	b->plan.stampdir = bpath(b, "stamps");
@@ -927,6 +1105,9 @@ int build_check_host(const struct build *b)
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
 		if (proc_need(tools[i][0], tools[i][1]) < 0)
 			rc = -1;
+	/* modules_install and the modules step run kmod's depmod. */
+	if (modules_need_depmod() < 0)
+		rc = -1;
 	/* The kernel's host programs include libelf and OpenSSL headers. */
 	if (!path_exists("/usr/include/libelf.h") && !path_exists("/usr/include/gelf.h")) {
 		warn("libelf headers not found: install the Debian package 'libelf-dev'");
@@ -1183,6 +1364,32 @@ static int path_within(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
+/* A tree of modules_dir is taken from only with names, they must resolve,
+ * and a given image's release match them: checked before any work
+ * starts. */
+static int modules_check(const struct build *b)
+{
+	const char *names = b->cfg->modules;
+	if (!names || !names[strspn(names, ", \t")]) {
+		warn("modules '%s': name the modules to take from it with [linux] modules = NAME,... "
+		     "(what they depend on comes along)", b->cfg->modules_dir);
+		return -1;
+	}
+	struct modules_set s;
+	if (modules_resolve(b->cfg->modules_dir, names, &s) < 0)
+		return -1;
+	/* A given image says its release now; a built kernel only once
+	 * configured (the modules step checks then). */
+	int rc = 0;
+	if (b->cfg->kernel_image) {
+		char *release = kernel_release(b);
+		rc = release ? modules_check_release(&s, release) : -1;
+		free(release);
+	}
+	modules_set_free(&s);
+	return rc;
+}
+
 /* Read every input file the configuration names before any work starts,
  * so that a bad line stops the build at once with file:line. */
 static int build_validate(const struct build *b)
@@ -1204,6 +1411,8 @@ static int build_validate(const struct build *b)
 		     b->cfg->linux_source);
 		rc = -1;
 	}
+	if (b->cfg->modules_dir && modules_check(b) < 0)
+		rc = -1;
 	kconfig_free(&k);
 	kconfig_free(&bb);
 	devlist_free(&list);

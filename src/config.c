@@ -38,6 +38,11 @@ static const struct config_key keys[] = {
 	  CONFIG_KBASE, F(linux_config) },
 	{ "linux", "image", "", "a kernel image to boot instead of building the kernel "
 	  "(bzImage, Image, vmlinux...; --kernel overrides)", CONFIG_FILE_PATH, F(kernel_image) },
+	{ "linux", "modules_dir", "", "a lib/modules/RELEASE tree to take modules from, e.g. a "
+	  "distribution's (--modules overrides)", CONFIG_DIR_PATH, F(modules_dir) },
+	{ "linux", "modules", "", "modules to put in the initramfs, with what they depend on "
+	  "(e.g. vfat, 9p); empty: all the built kernel has (modules_dir needs names)", CONFIG_NAMES,
+	  F(modules) },
 	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
 	  CONFIG_VERSION, F(musl_version) },
 	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",
@@ -214,6 +219,16 @@ static int parse_memory(const char *s)
 	return (int)v;
 }
 
+/* Module names, as modprobe takes them, separated by commas or blanks. */
+static int valid_names(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      strchr("-_, \t", *s)))
+			return 0;
+	return 1;
+}
+
 static int valid_text(const char *s)
 {
 	for (; *s; s++)
@@ -313,6 +328,13 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 		else
 			perr(p, "bad %s in [%s]: control characters are not allowed", k->key, k->section);
 		break;
+	case CONFIG_NAMES:
+		if (valid_names(value))
+			v = xstrdup(value);
+		else
+			perr(p, "bad %s '%s' in [%s]: names of letters, digits, '-' and '_', separated "
+			     "by commas", k->key, value, k->section);
+		break;
 	case CONFIG_COMPRESSION:
 		if (compress_known(value))
 			v = xstrdup(value);
@@ -396,7 +418,7 @@ static void set_key(struct parse *p, const char *name, const char *value)
 	if (*value == ';')
 		value = "";
 	if (*value == '\0' && k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH &&
-	    k->kind != CONFIG_TEXT) {
+	    k->kind != CONFIG_TEXT && k->kind != CONFIG_NAMES) {
 		perr(p, "empty value for '%s' in [%s]", name, section);
 		return;
 	}
@@ -729,7 +751,7 @@ static char *describe(const struct config *c, int annotated)
 static size_t saved_length(const struct config *c, const struct config_key *k)
 {
 	if (k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH && k->kind != CONFIG_INIT &&
-	    k->kind != CONFIG_KBASE)
+	    k->kind != CONFIG_KBASE && k->kind != CONFIG_NAMES)
 		return 0;
 	const char *v = *str_field((struct config *)c, k);
 	return strlen(k->key) + 3 + (v ? strlen(v) : 0);

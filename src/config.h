@@ -25,6 +25,8 @@ struct config {
 				 * path of a .config file */
 	char *kernel_image;     /* [linux] image: absolute path of a kernel image to
 				 * boot instead of building one, or NULL */
+	char *modules_dir;      /* [linux] modules_dir: a lib/modules/RELEASE tree, or NULL */
+	char *modules;          /* [linux] modules: names, "" for all of the kernel's own */
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
 	char *entries;          /* [initramfs] entries: list of special entries or NULL */
@@ -46,6 +48,8 @@ enum config_kind {
 	CONFIG_BOOL,        /* yes/no, true/false, on/off, 1/0; stored as int */
 	CONFIG_INIT,        /* "busybox" or an absolute path inside the system */
 	CONFIG_KBASE,       /* "tinyconfig", "defconfig" or an existing regular file */
+	CONFIG_NAMES,       /* names of letters, digits, '-' and '_', separated by
+			     * commas or blanks; empty means none */
 };
 
 /* One key of mkdistro.conf. The table of these is the single list of keys

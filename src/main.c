@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "bisect.h"
 #include "build.h"
 #include "config.h"
 #include "guesttest.h"
@@ -16,6 +17,7 @@
 #include "menuconfig.h"
 #include "sysdir.h"
 #include "toolchain.h"
+#include "usertree.h"
 #include "lint.h"
 #include "userimage.h"
 #include "proc.h"
@@ -36,8 +38,13 @@ struct opts {
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
 	const char *linux_tree;       /* --linux DIR, or NULL: the configuration's */
+	const char *modules_dir;      /* --modules DIR, or NULL: the configuration's */
 	const char *kernel;           /* --kernel FILE, or NULL: [linux] image */
 	const char *kernel_config;    /* --kernel-config FILE, or NULL */
+	const char *test_dir;         /* bisect-run --test DIR */
+	const char *bad_on;           /* bisect-run --bad-on LIST, or NULL: all */
+	int repeat;                   /* bisect-run --repeat N (0: once) */
+	const char *system;           /* bisect-run --system DIR, or NULL */
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -79,6 +86,8 @@ enum {
 	CMD_NO_CONFIG = 1 << 4, /* reads no mkdistro.conf */
 	CMD_ARCH_ALL = 1 << 5,  /* --arch all is allowed */
 	CMD_KERNEL = 1 << 6,    /* --kernel, --kernel-config and [linux] image apply */
+	CMD_BISECT = 1 << 7,    /* runs in a kernel tree for git bisect run: its
+				 * options, exit statuses 0, 1 and 125 only */
 };
 
 struct cmd {
@@ -116,6 +125,8 @@ static const char common_help[] =
 	"      --linux DIR   build the kernel from your source tree DIR, out of tree,\n"
 	"                    never writing into it (default: [linux] source)\n"
 	"      --offline     use only the source cache, never download\n"
+	"      --modules DIR take modules from the lib/modules/RELEASE tree DIR (those\n"
+	"                    [linux] modules names; default: [linux] modules_dir)\n"
 	"  -v, --verbose     more output: the steps' logs as they grow (repeat\n"
 	"                    for the commands run)\n"
 	"  -h, --help        this help\n";
@@ -468,6 +479,78 @@ out:
 	return rc;
 }
 
+/* One boot of a bisection step (the test suite S, the command, or just
+ * the boot): its outcome in *OUT. */
+static void bisect_boot(const struct build *b, const struct boot *boot, const struct opts *o,
+			const struct guest_suite *s, struct bisect_outcome *out)
+{
+	struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1 };
+	int rc;
+	fflush(stdout);
+	if (s) {
+		char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
+		char *tmp = path_join(b->builddir, base);
+		rc = guest_run(boot, s, tmp, stdout, &t);
+		free(base);
+		free(tmp);
+	} else {
+		rc = qemu_command(boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
+	}
+	out->boot_failure = rc < 0 ? -rc : 0;
+	out->qemu_status = t.qemu_status;
+	out->status = rc > 0 ? rc : 0;
+}
+
+/* 1 when the command is bisect-run (main() makes its exit statuses
+ * git's), 2 once cmd_bisect_run() has given its verdict. */
+static int bisect_mode;
+
+/* git bisect run's step: build the tree, boot it (--repeat times), and
+ * exit 0 (good), 1 (bad) or 125 (skip), with a line saying why. */
+static int cmd_bisect_run(struct opts *o, struct config *cfg)
+{
+	unsigned bad_on = BISECT_CLASS_ALL;
+	if (o->bad_on && bisect_parse_classes(o->bad_on, &bad_on) < 0)
+		return BISECT_SKIP;
+	struct guest_suite suite;
+	if (o->test_dir && guest_suite_load(&suite, o->test_dir, 0) < 0)
+		return BISECT_SKIP;
+	char *commit = usertree_describe(cfg->linux_source);
+	struct bisect_outcome out = { .tests = o->test_dir != NULL, .command = o->command != NULL };
+	struct build b;
+	char why[256];
+	int rc = BISECT_SKIP;
+	if (build_init(&b, cfg, o->jobs) < 0) {
+		snprintf(why, sizeof(why), "skip: the system description cannot be built");
+		goto out;
+	}
+	b.offline = o->offline;
+	out.built = build_all(&b) == 0;
+	int n = o->repeat > 0 ? o->repeat : 1;
+	if (!out.built) {
+		rc = bisect_verdict(&out, bad_on, why, sizeof(why));
+	} else {
+		struct boot boot = boot_of(&b, o);
+		for (int i = 0; i < n; i++) {
+			bisect_boot(&b, &boot, o, o->test_dir ? &suite : NULL, &out);
+			rc = bisect_verdict(&out, bad_on, why, sizeof(why));
+			if (n > 1)
+				fprintf(stderr, "mkdistro: bisect-run: boot %d of %d: %s\n", i + 1, n, why);
+			if (rc != BISECT_GOOD)
+				break;
+		}
+		boot_free(&boot);
+	}
+	build_free(&b);
+out:
+	fprintf(stderr, "mkdistro: bisect-run: %s, %s (exit %d)\n", commit, why, rc);
+	bisect_mode = 2;
+	free(commit);
+	if (o->test_dir)
+		guest_suite_free(&suite);
+	return rc;
+}
+
 static const struct cmd cmds[] = {
 	{ "build", cmd_build, CMD_KERNEL, "",
 	  "fetch, verify and build the system into out/",
@@ -488,6 +571,23 @@ static const struct cmd cmds[] = {
 	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
 	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
 	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
+	{ "bisect-run", cmd_bisect_run, CMD_BOOTS | CMD_BISECT, "[-c CMD | --test DIR]",
+	  "build and boot the kernel tree here, for git bisect run",
+	  "For 'git bisect run mkdistro bisect-run [OPTIONS]' in your kernel tree: build\n"
+	  "the tree (the current directory, or --linux DIR) out of tree, boot it, and\n"
+	  "exit 0 when it is good, 1 when it is bad, 125 to skip the commit. Bad: the\n"
+	  "boot failed in one of the --bad-on ways, or the command or a test failed.\n"
+	  "Skipped: the commit does not build, or the failure is the tool's or the\n"
+	  "machine's (QEMU missing or killed). Never 128 or more, but when interrupted.\n"
+	  "The system is built in --system DIR (its mkdistro.conf is used), else in\n"
+	  "the cache's bisect/ directory, one per tree.\n"
+	  "  -c, --command CMD    run CMD in the guest: bad when it exits non-zero\n"
+	  "      --test DIR       run the smoke suite and DIR/*.sh: bad when one fails\n"
+	  "      --boot           only boot to the shell (the default)\n"
+	  "      --bad-on LIST    the boot failures that count as bad: panic, init,\n"
+	  "                       stall, timeout, reboot (default: all); the others skip\n"
+	  "      --repeat N       boot N times: bad when any boot is (flaky bugs)\n"
+	  "      --system DIR     the system directory to build in\n" },
 	{ "check", cmd_check, CMD_KERNEL, "",
 	  "check the built system for what would break its boot",
 	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
@@ -556,7 +656,7 @@ static void usage(FILE *f)
 		   "Build a minimal Linux system (kernel, musl, BusyBox, initramfs) from\n"
 		   "source and boot it in QEMU.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\noptions:\n%s      --version     print the version\n\n"
 		   "'mkdistro COMMAND --help' describes a command; see also mkdistro(1).\n",
 		common_help);
@@ -585,6 +685,20 @@ static int parse_seconds(const char *option, const char *arg, double *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* ARG as a count of WHAT from 1 to MAX for OPTION ("-j"). Returns 0 or
+ * -1 after warn(). */
+static int parse_count(const char *option, const char *arg, long max, const char *what, int *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (end == arg || *end || n < 1 || n > max) {
+		warn("%s '%s': expected a number of %s from 1 to %ld", option, arg, what, max);
+		return -1;
+	}
+	*out = (int)n;
 	return 0;
 }
 
@@ -642,12 +756,15 @@ static int take_kernel_image(const struct opts *o, const struct cmd *cmd, struct
 	return 0;
 }
 
-/* --linux DIR over [linux] source: DIR as an absolute directory. 0, or
- * -1 after warn(). */
-static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char *dir)
+/* --OPTION DIR over a directory key of the configuration (--linux over
+ * [linux] source, --modules over [linux] modules_dir): *FIELD becomes DIR
+ * as an absolute directory. WHAT says what DIR must be, for the message.
+ * 0, or -1 after warn(). */
+static int set_dir_option(char **field, const struct cmd *cmd, const char *option, const char *dir,
+			  const char *what)
 {
 	if (cmd->flags & CMD_NO_CONFIG) {
-		warn("%s: --linux belongs to the commands that build or boot", cmd->name);
+		warn("%s: --%s belongs to the commands that build or boot", cmd->name, option);
 		return -1;
 	}
 	struct stat st;
@@ -655,19 +772,105 @@ static int set_linux_tree(struct config *cfg, const struct cmd *cmd, const char 
 	if (!abs || stat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		if (abs)
 			errno = ENOTDIR;
-		warn("--linux '%s': give your kernel source tree's directory:", dir);
+		warn("--%s '%s': give %s:", option, dir, what);
 		free(abs);
 		return -1;
 	}
-	free(cfg->linux_source);
-	cfg->linux_source = abs;
+	free(*field);
+	*field = abs;
 	return 0;
 }
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
-       OPT_KERNEL_CONFIG };
+       OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT };
+
+static const char shortopts[] = "f:j:vc:h";
+
+/* Whether ARG, an option word, takes the next word as its argument
+ * (by LONGOPTS and shortopts: "--kernel FILE", "-f FILE", not "--kernel=FILE"). */
+static int takes_next(const char *arg, const struct option *longopts)
+{
+	if (arg[1] != '-') {
+		const char *p = arg[1] ? strchr(shortopts, arg[1]) : NULL;
+		return p && p[1] == ':' && !arg[2];
+	}
+	for (const struct option *l = longopts; l->name; l++)
+		if (!strcmp(arg + 2, l->name))
+			return l->has_arg == required_argument;
+	return 0;
+}
+
+/* bisect-run: the tree is the current directory (or --linux DIR); the
+ * build happens in the system directory (--system DIR, else the cache's
+ * one for the tree), made the current directory before the configuration
+ * is read, with -f FILE taken relative to where mkdistro was started.
+ * Returns 0, or -1 after warn(). */
+static int enter_system_dir(struct opts *o)
+{
+	static char *tree, *file, *dir, *tests, *modules;
+	tree = realpath(o->linux_tree ? o->linux_tree : ".", NULL);
+	if (!tree) {
+		warn("bisect-run: the kernel tree '%s':", o->linux_tree ? o->linux_tree : ".");
+		return -1;
+	}
+	if (usertree_is_tree(tree) < 0)
+		return -1;
+	/* Paths the user gave, from where they gave them. */
+	if (o->file && !(file = realpath(o->file, NULL))) {
+		warn("-f '%s':", o->file);
+		return -1;
+	}
+	if (o->test_dir && !(tests = realpath(o->test_dir, NULL))) {
+		warn("--test '%s':", o->test_dir);
+		return -1;
+	}
+	if (o->modules_dir && !(modules = realpath(o->modules_dir, NULL))) {
+		warn("--modules '%s':", o->modules_dir);
+		return -1;
+	}
+	if (o->system) {
+		dir = xstrdup(o->system);
+	} else {
+		char *cache = cache_dir("bisect");
+		if (!cache) {
+			warn("bisect-run: no cache directory (HOME and XDG_CACHE_HOME unset): give "
+			     "--system DIR");
+			return -1;
+		}
+		dir = bisect_system_dir(cache, tree);
+		free(cache);
+	}
+	if (mkdir_p(dir, 0755) < 0 || chdir(dir) < 0) {
+		warn("bisect-run: the system directory '%s':", dir);
+		return -1;
+	}
+	if (verbose || !o->system)
+		fprintf(stderr, "mkdistro: bisect-run: building %s in %s\n", tree, dir);
+	o->linux_tree = tree;
+	if (file)
+		o->file = file;
+	if (tests)
+		o->test_dir = tests;
+	if (modules)
+		o->modules_dir = modules;
+	return 0;
+}
+
+static int mkdistro_main(int argc, char **argv);
 
 int main(int argc, char **argv)
+{
+	int rc = mkdistro_main(argc, argv);
+	/* bisect-run: only its verdict says 0 or 1 (git: good, bad); any
+	 * other end of it (a usage error, a bad configuration) is 125. */
+	if (bisect_mode == 1 && rc != 0 && rc != BISECT_SKIP) {
+		warn("bisect-run: the commit could not be tested (status %d): skip (exit 125)", rc);
+		rc = BISECT_SKIP;
+	}
+	return rc;
+}
+
+static int mkdistro_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -684,26 +887,33 @@ int main(int argc, char **argv)
 		{ "linux", required_argument, NULL, OPT_LINUX },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "kernel-config", required_argument, NULL, OPT_KERNEL_CONFIG },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "test", required_argument, NULL, OPT_TEST },
+		{ "bad-on", required_argument, NULL, OPT_BAD_ON },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "system", required_argument, NULL, OPT_SYSTEM },
+		{ "boot", no_argument, NULL, OPT_BOOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
-	int help = 0, c, boot_opt = 0;
+	int help = 0, c, boot_opt = 0, bisect_opt = 0;
 
 	if (o.jobs < 1)
 		o.jobs = 1;
-	/* Everything after "cc" belongs to the compiler, so mkdistro's own
-	 * options are read only before it. */
+	/* The command word, found before the options are parsed: everything
+	 * after "cc" belongs to the compiler, so mkdistro's own options are
+	 * read only before it; bisect-run's exit statuses are git's. */
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "--jobs") || !strcmp(argv[i], "--arch") ||
-		    !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--kernel-config")) {
-			i++;
+		if (argv[i][0] == '-') {
+			i += takes_next(argv[i], longopts);
 			continue;
 		}
-		if (argv[i][0] == '-')
-			continue;
+		if (!strcmp(argv[i], "bisect-run")) {
+			bisect_mode = 1;
+			die_status(BISECT_SKIP);
+		}
 		if (!strcmp(argv[i], "cc")) {
 			o.cc_args = argv + i + 1;
 			o.cc_argc = argc - i - 1;
@@ -711,19 +921,13 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	while ((c = getopt_long(argc, argv, "f:j:vc:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.file = optarg; break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1024) {
-				warn("-j '%s': expected a number of jobs from 1 to 1024", optarg);
+		case 'j':
+			if (parse_count("-j", optarg, 1024, "jobs", &o.jobs) < 0)
 				return 2;
-			}
-			o.jobs = (int)n;
 			break;
-		}
 		case 'v': verbose++; break;
 		case 'c': o.command = optarg; break;
 		case 'T': o.time = 1; break;
@@ -749,6 +953,16 @@ int main(int argc, char **argv)
 		case OPT_LINUX: o.linux_tree = optarg; break;
 		case OPT_KERNEL: o.kernel = optarg; break;
 		case OPT_KERNEL_CONFIG: o.kernel_config = optarg; break;
+		case OPT_MODULES: o.modules_dir = optarg; break;
+		case OPT_TEST: o.test_dir = optarg; bisect_opt = 1; break;
+		case OPT_BAD_ON: o.bad_on = optarg; bisect_opt = 1; break;
+		case OPT_REPEAT:
+			if (parse_count("--repeat", optarg, 1000, "boots", &o.repeat) < 0)
+				return 2;
+			bisect_opt = 1;
+			break;
+		case OPT_SYSTEM: o.system = optarg; bisect_opt = 1; break;
+		case OPT_BOOT: bisect_opt = 1; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -785,8 +999,21 @@ int main(int argc, char **argv)
 	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
 	}
-	if ((o.command || o.time) && !(cmd->flags & CMD_RUN_OPTS)) {
-		warn("%s: -c and --time belong to 'mkdistro run'", cmd->name);
+	if (o.time && !(cmd->flags & CMD_RUN_OPTS)) {
+		warn("%s: --time belongs to 'mkdistro run'", cmd->name);
+		return 2;
+	}
+	if (o.command && !(cmd->flags & (CMD_RUN_OPTS | CMD_BISECT))) {
+		warn("%s: -c belongs to 'mkdistro run' and 'mkdistro bisect-run'", cmd->name);
+		return 2;
+	}
+	if (bisect_opt && !(cmd->flags & CMD_BISECT)) {
+		warn("%s: --test, --boot, --bad-on, --repeat and --system belong to 'mkdistro "
+		     "bisect-run'", cmd->name);
+		return 2;
+	}
+	if (o.command && o.test_dir) {
+		warn("%s: -c and --test are two tests: give one", cmd->name);
 		return 2;
 	}
 	if (boot_opt && !boots(cmd)) {
@@ -809,11 +1036,16 @@ int main(int argc, char **argv)
 		free(known);
 		return 2;
 	}
+	if ((cmd->flags & CMD_BISECT) && enter_system_dir(&o) < 0)
+		return 2;
 	struct config cfg = {0};
 	if (!(cmd->flags & CMD_NO_CONFIG) &&
 	    config_load(&cfg, o.file, o.file != NULL) < 0)
 		return 1;
-	if (o.linux_tree && set_linux_tree(&cfg, cmd, o.linux_tree) < 0) {
+	if ((o.linux_tree && set_dir_option(&cfg.linux_source, cmd, "linux", o.linux_tree,
+					     "your kernel source tree's directory") < 0) ||
+	    (o.modules_dir && set_dir_option(&cfg.modules_dir, cmd, "modules", o.modules_dir,
+					      "a lib/modules/RELEASE directory") < 0)) {
 		config_free(&cfg);
 		return 2;
 	}

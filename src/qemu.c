@@ -584,6 +584,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->first_output = t->init = t->prompt = -1;
 		t->accel = rb.accel;
 		t->failure = BOOT_ERROR;
+		t->qemu_status = -1;
 		t->diagnosis[0] = '\0';
 	}
 	console_init(&c, mode, cmd);
@@ -647,6 +648,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->first_output = c.first_output;
 		t->init = c.init;
 		t->prompt = c.prompt;
+		t->qemu_status = vm.qemu.status;
 	}
 	vm_free(&vm);
 	qemu_argv_free(argv);

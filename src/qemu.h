@@ -56,6 +56,7 @@ struct boot_times {
 	double prompt;       /* the shell prompt */
 	const char *accel;   /* accelerator used (static string) */
 	enum boot_failure failure; /* 0 on success */
+	int qemu_status;     /* QEMU's exit status (128+N: killed by signal N) */
 	char diagnosis[512]; /* the one-line diagnosis printed, "" on success */
 };
 

@@ -165,12 +165,8 @@ int rootfs_stage(const struct config *cfg, const char *bbdir, const char *progdi
 		goto out;
 	if (strcmp(cfg->init, "busybox") != 0 && set_init(cfg->init, tmp) < 0)
 		goto out;
-	if (rm_rf(dest) < 0)
+	if (replace_tree(tmp, dest) < 0)
 		goto out;
-	if (rename(tmp, dest) < 0) {
-		warn("rename '%s' to '%s':", tmp, dest);
-		goto out;
-	}
 	rc = 0;
 out:
 	if (rc < 0)

@@ -109,24 +109,56 @@ static struct step *find(struct plan *p, const char *name)
 	return NULL;
 }
 
+static void step_key(struct plan *p, struct step *s)
+{
+	struct step_inputs in = {0};
+	buf_printf(&in.lines, "mkdistro %s\n", MKDISTRO_VERSION);
+	for (int d = 0; d < STEP_MAX_DEPS && s->deps[d]; d++) {
+		struct step *dep = find(p, s->deps[d]);
+		if (!dep || dep >= s)
+			die("internal error: step '%s' needs '%s' before it", s->name, s->deps[d]);
+		if (!s->late_key)
+			buf_printf(&in.lines, "step:%s %s\n", dep->name, dep->key);
+	}
+	if (s->inputs)
+		s->inputs(p->ctx, &in);
+	sha256_hex(in.lines.s, in.lines.len, s->key);
+	free(s->inputs_text);
+	s->inputs_text = buf_steal(&in.lines);
+}
+
 void plan_keys(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		struct step *s = &p->steps[i];
-		struct step_inputs in = {0};
-		buf_printf(&in.lines, "mkdistro %s\n", MKDISTRO_VERSION);
-		for (int d = 0; d < STEP_MAX_DEPS && s->deps[d]; d++) {
-			struct step *dep = find(p, s->deps[d]);
-			if (!dep || dep >= s)
-				die("internal error: step '%s' needs '%s' before it", s->name, s->deps[d]);
-			buf_printf(&in.lines, "step:%s %s\n", dep->name, dep->key);
-		}
-		if (s->inputs)
-			s->inputs(p->ctx, &in);
-		sha256_hex(in.lines.s, in.lines.len, s->key);
-		free(s->inputs_text);
-		s->inputs_text = buf_steal(&in.lines);
+		p->steps[i].rekeyed = p->steps[i].key_settled = 0;
+		step_key(p, &p->steps[i]);
 	}
+}
+
+/* Once S's deps are done: its key again when it is keyed late or a dep's
+ * key changed that way. */
+static void step_rekey(struct plan *p, struct step *s)
+{
+	if (s->key_settled)
+		return;
+	s->key_settled = 1;
+	int again = s->late_key;
+	for (int d = 0; d < STEP_MAX_DEPS && s->deps[d] && !again; d++)
+		again = find(p, s->deps[d])->rekeyed;
+	if (!again)
+		return;
+	char old[sizeof(s->key)];
+	memcpy(old, s->key, sizeof(old));
+	step_key(p, s);
+	s->rekeyed = strcmp(old, s->key) != 0;
+}
+
+const char *plan_step_key(const struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->steps[i].name, name))
+			return p->steps[i].key;
+	return NULL;
 }
 
 static char *stamp_path(const struct plan *p, const struct step *s)
@@ -530,6 +562,7 @@ int plan_run(struct plan *p, const char *target)
 				struct step *s = &p->steps[i];
 				if (!s->needed || s->state != STEP_PENDING || !deps_done(p, s))
 					continue;
+				step_rekey(p, s);
 				if (up_to_date(p, s)) {
 					s->state = STEP_CACHED;
 					k++;
@@ -686,30 +719,47 @@ int plan_status(struct plan *p)
 {
 	int stale = 0;
 	plan_keys(p);
+	/* 1: stale; 2: keyed late (or after one that is) with a stale dep,
+	 * so that its key is known only once that dep has run. */
+	char *state = xcalloc(p->n ? p->n : 1, 1);
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &p->steps[i];
-		char *stamp = read_stamp(p, s);
+		const struct step *wait = NULL;
+		for (int d = 0; d < STEP_MAX_DEPS && s->deps[d] && !wait; d++) {
+			const struct step *dep = find(p, s->deps[d]);
+			int ds = state[dep - p->steps];
+			if (ds == 2 || (ds == 1 && s->late_key))
+				wait = dep;
+		}
 		printf("%-16s ", s->name);
+		if (wait) {
+			printf("stale: waits for %s (then keyed by what it made)\n", wait->name);
+			state[i] = 2;
+			stale++;
+			continue;
+		}
+		char *stamp = read_stamp(p, s);
+		state[i] = 1;
 		if (!stamp || strncmp(stamp, "key ", 4)) {
 			printf("stale: never built\n");
-			stale++;
 		} else if (!strncmp(stamp + 4, s->key, SHA256_HEX_LEN)) {
 			const char *missing = missing_output(s);
 			if (missing) {
 				printf("stale: output missing: %s\n", missing);
-				stale++;
 			} else {
 				printf("up to date\n");
+				state[i] = 0;
 			}
 		} else {
 			const char *old = strchr(stamp, '\n');
 			printf("stale: ");
 			explain(old ? old + 1 : "", s->inputs_text);
 			printf("\n");
-			stale++;
 		}
+		stale += state[i];
 		free(stamp);
 	}
+	free(state);
 	return stale;
 }
 

@@ -1,6 +1,8 @@
 /* steps: a build as a graph of steps. Each step's key is a hash of its
  * labelled inputs (which include the keys of the steps it needs); a step
- * whose key matches the one recorded at its last success is skipped. */
+ * whose key matches the one recorded at its last success is skipped.
+ * A step keyed by what its deps made (late_key) leaves their keys out and
+ * has its key computed when they are done; what needs it, then too. */
 #ifndef MKDISTRO_STEPS_H
 #define MKDISTRO_STEPS_H
 
@@ -42,9 +44,14 @@ struct step {
 	/* Paths that must exist for a recorded success to count;
 	 * NULL-terminated unless all are used. */
 	const char *outputs[STEP_MAX_OUTPUTS];
+	/* 1: the key leaves out the deps' keys, and INPUTS reads what they
+	 * made (so two ways to the same output share one record). */
+	int late_key;
 
 	/* Filled in by the runner. */
 	char key[SHA256_HEX_LEN + 1];
+	int rekeyed;          /* its key changed when computed late */
+	int key_settled;      /* computed once its deps were done */
 	char *inputs_text;
 	int needed, state;
 	struct child child;   /* while running: the process running it */
@@ -75,6 +82,9 @@ int plan_jobserver_active(void);
 
 /* Compute keys of every step (in order). */
 void plan_keys(struct plan *p);
+/* The key of the step NAME (computed by plan_keys or plan_run), or NULL
+ * when the plan has no such step. */
+const char *plan_step_key(const struct plan *p, const char *name);
 /* Run TARGET and what it needs. Returns 0, or -1 after reporting the
  * failed step with the tail of its log. */
 int plan_run(struct plan *p, const char *target);

@@ -12,7 +12,7 @@
 #include "proc.h"
 #include "util.h"
 
-int usertree_check(const char *dir, const char *srcarch)
+int usertree_is_tree(const char *dir)
 {
 	static const char *const needed[] = { "Makefile", "Kconfig", "init/main.c" };
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
@@ -26,6 +26,13 @@ int usertree_check(const char *dir, const char *srcarch)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int usertree_check(const char *dir, const char *srcarch)
+{
+	if (usertree_is_tree(dir) < 0)
+		return -1;
 	/* What kbuild looks for before it builds a tree elsewhere ("The
 	 * source tree is not clean"); said before anything is built. */
 	char *gen = xasprintf("arch/%s/include/generated", srcarch);

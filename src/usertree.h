@@ -15,6 +15,9 @@
  * DIR/arch/SRCARCH/include/generated). Returns 0, or -1 after warn() with
  * a message that names what was found and what to do. */
 int usertree_check(const char *dir, const char *srcarch);
+/* The first half of usertree_check(): DIR has the kernel's top Makefile,
+ * Kconfig and init/main.c. 0, or -1 after warn(). */
+int usertree_is_tree(const char *dir);
 
 /* Hashes of the state of the files under DIR (names, types, modes, sizes,
  * modification times, link targets; a top-level .git is left out), so

@@ -36,13 +36,20 @@ void warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+static int die_exit = 1;
+
+void die_status(int status)
+{
+	die_exit = status;
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	exit(1);
+	exit(die_exit);
 }
 
 void *xmalloc(size_t n)
@@ -415,6 +422,17 @@ int copy_file(const char *from, const char *to)
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+int replace_tree(const char *tmp, const char *dest)
+{
+	if (rm_rf(dest) < 0)
+		return -1;
+	if (rename(tmp, dest) < 0) {
+		warn("rename '%s' to '%s':", tmp, dest);
+		return -1;
+	}
+	return 0;
 }
 
 int path_exists(const char *path)

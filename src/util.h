@@ -12,8 +12,11 @@ extern int verbose;
 /* Print "mkdistro: MSG" to stderr. A format ending in ':' appends
  * ": strerror(errno)". */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* warn() then exit(1). */
+/* warn() then exit (with 1, or what die_status() set). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit status die() exits with from now on (1 until set): bisect-run
+ * sets 125, as 1 would tell git bisect the commit is bad. */
+void die_status(int status);
 
 /* Allocators that die on failure or size overflow. */
 void *xmalloc(size_t n);
@@ -64,6 +67,9 @@ int copy_file(const char *from, const char *to);
  * files with their mode bits, symlinks as links. Entries of TO with the same
  * name are replaced. Other file types are an error. Returns 0 or -1. */
 int copy_tree(const char *from, const char *to);
+/* Put the tree TMP, made beside DEST, in DEST's place: whatever DEST was is
+ * removed, then TMP renamed to it. Returns 0, or -1 after warn(). */
+int replace_tree(const char *tmp, const char *dest);
 /* 1 if PATH exists (lstat), else 0. */
 int path_exists(const char *path);
 /* 1 if PATH is an executable regular file found in $PATH (or a path). */

@@ -13,6 +13,9 @@
 #  6. your kernel tree (--linux): a git repository made from the kernel's
 #     tree, its cold kernel build (run -c true), then one .c file changed
 #     and run -c again, the rebuild included: the ratio of the two.
+# tests/bench.sh tree DIR runs part 6 alone, in DIR, a system directory
+# built already (make check's shared one, say): its kernel is built from a
+# copy of its kernel tree, so a plain build there rebuilds it afterwards.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MKDISTRO="$ROOT/mkdistro"
@@ -23,6 +26,41 @@ trap 'rm -rf "$w"' EXIT
 step_time() { awk -v s="$2" '$1 == s && $2 ~ /^[0-9.]+$/ { print $2 }' "$1"; }
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
+
+# Part 6: your kernel tree, in the built system of the current directory.
+# Sets tree_cold, tree_cold_kernel, tree_edit, tree_edit_kernel.
+bench_tree() {
+	echo "== your kernel tree: cold, then one .c file changed"
+	tree="$w/tree/linux"
+	mkdir -p "$tree"
+	cp -a "$(readlink -f build/src/linux)/." "$tree/"
+	git -C "$tree" init -q && git -C "$tree" add -A &&
+		git -C "$tree" -c user.name=bench -c user.email=bench@localhost commit -qm tree
+	t0=$(now)
+	"$MKDISTRO" -v run --linux "$tree" -c true > "$w/tree-cold.log" 2>&1
+	tree_cold=$(elapsed "$t0" "$(now)")
+	tree_cold_kernel=$(step_time "$w/tree-cold.log" kernel)
+	printf '\n/* bench */\n' >> "$tree/init/main.c"
+	t0=$(now)
+	"$MKDISTRO" -v run --linux "$tree" -c true > "$w/tree-edit.log" 2>&1
+	tree_edit=$(elapsed "$t0" "$(now)")
+	tree_edit_kernel=$(step_time "$w/tree-edit.log" kernel)
+}
+
+print_tree() {
+	printf '%-44s %9.1fs  (kernel step %.1fs)\n' "your tree: cold build and run -c" "$tree_cold" "$tree_cold_kernel"
+	printf '%-44s %9.1fs  (kernel step %.1fs)\n' "your tree: one .c changed, to the answer" "$tree_edit" "$tree_edit_kernel"
+	printf '%-44s %10.2f  (goal <= 0.15)\n' "ratio one .c changed / cold kernel of the tree" "$(echo "$tree_edit / $tree_cold_kernel" | bc -l)"
+}
+
+if [ "${1:-}" = tree ]; then
+	cd "${2:?usage: tests/bench.sh tree DIR (a built system directory)}"
+	[ -e build/src/linux ] || { echo "bench: $2 has no built system (run mkdistro build there)" >&2; exit 2; }
+	bench_tree
+	printf '\n%-44s %10s\n' "figure" "value"
+	print_tree
+	exit 0
+fi
 
 echo "== sources (cache fill, not timed)"
 (cd "$w" && "$MKDISTRO" fetch)
@@ -86,22 +124,10 @@ for i in 1 2 3; do
 	"$MKDISTRO" run --time -c true 2>&1 | grep 'boot times' || true
 done
 
-echo "== your kernel tree: cold, then one .c file changed"
-tree="$w/tree/linux"
-mkdir -p "$tree"
-cp -a "$(readlink -f build/src/linux)/." "$tree/"
-git -C "$tree" init -q && git -C "$tree" add -A &&
-	git -C "$tree" -c user.name=bench -c user.email=bench@localhost commit -qm tree
+vmlinuz_size=$(stat -c %s out/vmlinuz)
+initrd_size=$(stat -c %s out/initrd.img)
 rm -f mkdistro.conf
-t0=$(now)
-"$MKDISTRO" -v run --linux "$tree" -c true > tree-cold.log 2>&1
-tree_cold=$(elapsed "$t0" "$(now)")
-tree_cold_kernel=$(step_time tree-cold.log kernel)
-printf '\n/* bench */\n' >> "$tree/init/main.c"
-t0=$(now)
-"$MKDISTRO" -v run --linux "$tree" -c true > tree-edit.log 2>&1
-tree_edit=$(elapsed "$t0" "$(now)")
-tree_edit_kernel=$(step_time tree-edit.log kernel)
+bench_tree
 
 printf '\n%-44s %10s\n' "figure" "value"
 printf '%-44s %9.1fs\n' "cold build, steps one after another" "$serial"
@@ -118,8 +144,6 @@ printf '%-44s %9.1fs\n' "rebuild after one kernel fragment line" "$fragment"
 printf '%-44s %9.1fs + %.1fs kconfig\n' "  of which kernel step" "$frag_kernel" "$frag_kconfig"
 printf '%-44s %9.1fs\n' "cold kernel step (one after another)" "$cold_kernel"
 printf '%-44s %10.2f  (goal < 0.25)\n' "ratio fragment rebuild / cold kernel" "$(echo "$fragment / $cold_kernel" | bc -l)"
-printf '%-44s %10s bytes\n' "vmlinuz" "$(stat -c %s out/vmlinuz)"
-printf '%-44s %10s bytes\n' "initrd.img" "$(stat -c %s out/initrd.img)"
-printf '%-44s %9.1fs  (kernel step %.1fs)\n' "your tree: cold build and run -c" "$tree_cold" "$tree_cold_kernel"
-printf '%-44s %9.1fs  (kernel step %.1fs)\n' "your tree: one .c changed, to the answer" "$tree_edit" "$tree_edit_kernel"
-printf '%-44s %10.2f  (goal <= 0.15)\n' "ratio one .c changed / cold kernel of the tree" "$(echo "$tree_edit / $tree_cold_kernel" | bc -l)"
+printf '%-44s %10s bytes\n' "vmlinuz" "$vmlinuz_size"
+printf '%-44s %10s bytes\n' "initrd.img" "$initrd_size"
+print_tree

@@ -79,3 +79,21 @@ check "init there writes the default hostname, not the directory's" \
 	grep -qx "hostname = mkdistro" "$d/new/mkdistro.conf"
 check "init there writes the default memory, not the directory's" \
 	grep -qx "memory = 128" "$d/new/mkdistro.conf"
+
+# bisect-run tells git 0, 1 or 125 only: its usage errors skip (125), and
+# nothing is made for a directory that is no kernel tree.
+d=$(tmpdir)
+run_out sh -c 'cd "$1" && XDG_CACHE_HOME="$1/cache" "$2" bisect-run' - "$d" "$MKDISTRO"
+expect_eq "bisect-run outside a kernel tree: 125" 125 "$status"
+check "... naming the directory" sh -c 'printf "%s" "$1" | grep -q "linux source .$2. is not a kernel source tree"' - "$out" "$d"
+check "... and no system directory was made for it" [ ! -e "$d/cache/mkdistro/bisect" ]
+run_out "$MKDISTRO" bisect-run --no-such-option
+expect_eq "bisect-run with an unknown option: 125" 125 "$status"
+run_out "$MKDISTRO" bisect-run --repeat 0
+expect_eq "bisect-run --repeat 0: 125" 125 "$status"
+check "... naming the option" sh -c 'printf "%s" "$1" | grep -q "repeat .0.: expected a number of boots from 1 to 1000"' - "$out"
+run_out "$MKDISTRO" build --bad-on panic
+expect_eq "--bad-on with build: 2" 2 "$status"
+check "... saying whose option it is" sh -c 'printf "%s" "$1" | grep -q "belong to .mkdistro bisect-run."' - "$out"
+run_out "$MKDISTRO" bisect-run -c true --test "$d"
+expect_eq "bisect-run with -c and --test: 125" 125 "$status"

@@ -103,32 +103,14 @@ expect_eq "and leaves it as it was" "$built_kernel" "$(sha256sum < out/vmlinuz)"
 check "run-qemu.sh does not call it a copy" sh -c '! grep -q "kernel image" out/run-qemu.sh'
 expect_eq "nothing was built for these (no step ran)" "$stamps_before" "$(stamps)"
 
-# Debian's kernel package, resolved through the metapackage so that the
-# test follows the archive when the version moves on.
-debs=${XDG_CACHE_HOME:-$HOME/.cache}/mkdistro/debs
-mkdir -p "$debs"
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1)
-check "apt resolves linux-image-amd64 to a kernel package" [ -n "$pkg" ]
-[ -n "$pkg" ] || exit 1
-release=${pkg#linux-image-}
-deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | tail -1)
-if [ -z "$deb" ]; then
-	(cd "$debs" && apt-get download "$pkg") > download.log 2>&1
-	deb=$(ls "$debs/${pkg}_"*.deb 2>/dev/null | tail -1)
-	[ -n "$deb" ] || tail -5 download.log
-	# An older kernel's package is not needed any more.
-	for old in "$debs"/linux-image-*.deb; do
-		[ "$old" = "$deb" ] || rm -f "$old"
-	done
-fi
-check "the package $pkg is in the test's cache ($debs)" [ -n "$deb" ]
-[ -n "$deb" ] || exit 1
-# Only boot/: the modules (about 390 MB) are not needed here. No root.
-deb_dir=$(tmpdir)
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$deb_dir" ./boot
-kernel=$deb_dir/boot/vmlinuz-$release
-config=$deb_dir/boot/config-$release
+# Debian's kernel package (lib.sh's debian_kernel).
+debian_kernel
+got=$?
+check "Debian's kernel package is in the test's cache" [ $got -eq 0 ]
+[ $got -eq 0 ] || exit 1
+release=$deb_release
+kernel=$deb_root/boot/vmlinuz-$release
+config=$deb_root/boot/config-$release
 check "the package holds boot/vmlinuz-$release and its config" [ -f "$kernel" ] && [ -f "$config" ]
 [ -f "$kernel" ] || exit 1
 

@@ -81,3 +81,39 @@ use_built_system() {
 	check "the system builds (or is built)" [ $status -eq 0 ]
 	[ $status -eq 0 ] || { tail -40 build.log; exit 1; }
 }
+
+# debian_kernel: Debian's own kernel package (linux-image-amd64's current
+# image package), downloaded with apt-get into
+# $XDG_CACHE_HOME/mkdistro/debs and unpacked beside it with dpkg-deb (no
+# root, nothing installed), both reused when present. Sets $deb_root (the
+# unpacked tree: boot/vmlinuz-*, lib/modules/RELEASE/) and $deb_release;
+# returns 1 when the package cannot be had.
+debian_kernel() {
+	debs=${XDG_CACHE_HOME:-$HOME/.cache}/mkdistro/debs
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -1)
+	[ -n "$pkg" ] || return 1
+	deb_release=${pkg#linux-image-}
+	deb_root=$debs/$pkg
+	[ -d "$deb_root/lib/modules/$deb_release" ] && return 0
+	mkdir -p "$debs" || return 1
+	ls "$debs/${pkg}_"*.deb > /dev/null 2>&1 ||
+		(cd "$debs" && apt-get download "$pkg" > /dev/null 2>&1) || return 1
+	# One unpacked tree (390 MB) at a time: an older package's goes.
+	for old in "$debs"/linux-image-*/; do
+		[ "$old" = "$deb_root/" ] || rm -rf "$old"
+	done
+	dpkg-deb -x "$(ls "$debs/${pkg}_"*.deb | tail -1)" "$deb_root.tmp" &&
+		mv "$deb_root.tmp" "$deb_root"
+}
+
+# list_initrd DIR: the names in DIR's out/initrd.img (gzip), every archive
+# of it: the root archive, then the modules' (whose size the root archive
+# build/initramfs.img tells), sorted.
+list_initrd() {
+	gzip -dc "$1/out/initrd.img" > "$TEST_TMP/all.cpio" || return 1
+	n=$(gzip -dc "$1/build/initramfs.img" | wc -c)
+	(cpio -t --quiet < "$TEST_TMP/all.cpio"; tail -c +$((n + 1)) "$TEST_TMP/all.cpio" | cpio -t --quiet) |
+		sort
+	rm -f "$TEST_TMP/all.cpio"
+}

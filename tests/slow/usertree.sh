@@ -3,6 +3,8 @@
 # built out of tree and booted; a one-line change to a .c file shows in the
 # guest after a rebuild that compiles that file only; the tree is never
 # written to; a tree configured in place is refused before anything builds.
+# The tree's kernel has modules (CONFIG_MODULES=y, crc-itu-t as a module):
+# they are installed into the initramfs and load in the guest.
 . "$(dirname "$0")/../e2e/lib.sh"
 
 # The built system is used as it is: musl and BusyBox stay as they are
@@ -13,6 +15,14 @@
 use_built_system
 tree=$(tmpdir)/linux
 logs=$(tmpdir)
+# The tree, a fragment with a module, in a description of their own (the
+# shared system's directory has none: its build directory is used).
+conf=$logs/tree.conf
+printf 'CONFIG_MODULES=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_CRC_ITU_T=m\n' > "$logs/modules.fragment"
+printf '[linux]\nsource = %s\nfragment = modules.fragment\n' "$tree" > "$conf"
+md() {
+	"$MKDISTRO" -f "$conf" "$@"
+}
 cp -a "$(readlink -f "$w/build/src/linux")/." "$tree/"
 git -C "$tree" init -q &&
 	git -C "$tree" add -A &&
@@ -38,20 +48,33 @@ rm -f "$tree/.config"
 check "the tree is clean again" untouched
 
 # The first build of the tree, with the rest of the system.
-"$MKDISTRO" -v run --linux "$tree" -c 'uname -r' > "$logs/first.log" 2>&1
+md -v run -c 'uname -r; modprobe crc-itu-t && lsmod && rmmod crc_itu_t && echo removed; lsmod | grep -c crc_itu_t' > "$logs/first.log" 2>&1
 status=$?
-check "run --linux builds the tree and boots it" [ $status -eq 0 ]
+check "run with [linux] source builds the tree and boots it" [ $status -eq 0 ]
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/first.log" | tail -40
 # kbuild marks a kernel built from a git tree that is not at a tag with "+".
 check "the guest runs the tree's kernel" grep -qx "6.1.176+" "$logs/first.log"
 check "the tree is still the user's directory, not a link" sh -c '[ -d "$1" ] && [ ! -L "$1" ]' - "$tree"
 check "the build wrote nothing into the tree (git status --ignored is empty)" untouched
 check "musl and BusyBox were not rebuilt for the tree" sh -c 'grep -q "\] musl: up to date" "$1" && grep -q "\] busybox: up to date" "$1"' - "$logs/first.log"
+# Its modules.
+rel=$(cat build/linux/include/config/kernel.release)
+mods=lib/modules/$rel
+check "the module is installed, stripped" sh -c '[ -f "$1/kernel/lib/crc-itu-t.ko" ] && ! readelf -S "$1/kernel/lib/crc-itu-t.ko" | grep -q "\.debug_"' - "build/modules/$mods"
+check "modules.dep names it" grep -qx 'kernel/lib/crc-itu-t.ko:' "build/modules/$mods/modules.dep"
+check "no links to the build machine's trees" sh -c '[ ! -e "$1/build" ] && [ ! -e "$1/source" ]' - "build/modules/$mods"
+list_initrd . > "$logs/initrd.txt"
+check "the module is in out/initrd.img" grep -qx "$mods/kernel/lib/crc-itu-t.ko" "$logs/initrd.txt"
+check "and so is /init" grep -qx init "$logs/initrd.txt"
+check "modprobe crc-itu-t && lsmod in the guest: its name shows" grep -q "^crc_itu_t " "$logs/first.log"
+check "rmmod removes it" sh -c 'sed -n "/^removed\$/{n;p;}" "$1" | grep -qx 0' - "$logs/first.log"
+run_out md check
+check "mkdistro check passes" [ "$status" -eq 0 ]
 check "the manifest names the tree" grep -qx "tree $tree" out/manifest.txt
 check "the manifest has make kernelversion" grep -qx "kernelversion 6.1.176" out/manifest.txt
 check "the manifest has the commit" grep -qx "commit $commit" out/manifest.txt
 check "the manifest says clean" grep -qx "dirty no" out/manifest.txt
-run_out "$MKDISTRO" status --linux "$tree"
+run_out md status
 check "status: up to date after the build" [ $status -eq 0 ]
 short=$(printf '%.12s' "$commit")
 check "status says what the tree is and what the kernel was built from" sh -c 'printf "%s" "$1" | grep -q "now git commit $2, clean; the kernel was built from git commit $2, clean"' - "$out" "$short"
@@ -66,11 +89,11 @@ static int __init mkdistro_e2e_marker(void)
 }
 late_initcall(mkdistro_e2e_marker);
 EOF
-run_out "$MKDISTRO" status --linux "$tree"
+run_out md status
 check "status: the kernel is stale after the edit" sh -c 'printf "%s" "$1" | grep -q "^kernel .*stale: linux tree files changed"' - "$out"
 check "status: the configuration is not" sh -c 'printf "%s" "$1" | grep -q "^kconfig .*up to date"' - "$out"
 check "status says the tree is dirty now" sh -c 'printf "%s" "$1" | grep -q "now git commit $2, dirty"' - "$out" "$short"
-"$MKDISTRO" -v run --linux "$tree" -c 'dmesg | grep mkdistro-e2e' > "$logs/second.log" 2>&1
+md -v run -c 'dmesg | grep mkdistro-e2e' > "$logs/second.log" 2>&1
 status=$?
 check "the rebuilt kernel boots" [ $status -eq 0 ]
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/second.log" | tail -40
@@ -93,3 +116,83 @@ cd "$tree" || exit 1
 run_out "$MKDISTRO" build --linux .
 check "mkdistro refuses to run inside the tree" [ $status -ne 0 ]
 check "and wrote nothing there" sh -c '[ ! -e "$1/build" ] && [ ! -e "$1/out" ]' - "$tree"
+
+# --- git bisect run over the tree, with the README's recipe. The commits
+# after the marker: c1 harmless, c2 and c3 do not build, c4 builds again,
+# c5 makes the kernel panic (the marker's initcall panics), c6 after it.
+# Each step rebuilds init/main.c only, in the shared system (--system).
+git add init/main.c && git -c user.name=mkdistro -c user.email=test@localhost commit -qm "c0: a marker line in dmesg"
+commit_as() {
+	git -c user.name=mkdistro -c user.email=test@localhost commit -qam "$1" && git rev-parse HEAD
+}
+c0=$(git rev-parse HEAD)
+echo '/* c1: a comment */' >> init/main.c
+c1=$(commit_as "c1: harmless")
+echo 'mkdistro_e2e_does_not_build' >> init/main.c
+c2=$(commit_as "c2: does not build")
+echo '/* c3: a comment */' >> init/main.c
+c3=$(commit_as "c3: still does not build")
+sed -i '/^mkdistro_e2e_does_not_build$/d' init/main.c
+c4=$(commit_as "c4: builds again")
+sed -i 's/pr_info("mkdistro-e2e: a line from the user.s tree\\n");/panic("mkdistro-e2e: the commit that panics");/' init/main.c
+c5=$(commit_as "c5: panics")
+echo '/* c6: a comment */' >> init/main.c
+c6=$(commit_as "c6: after the panic")
+check "the bisection's commits are made" sh -c 'grep -q "panic(\"mkdistro-e2e" init/main.c && [ $(git rev-list --count "$1..HEAD") -eq 6 ]' - "$c0"
+
+bisect_run() {
+	"$MKDISTRO" bisect-run --system "$w" -f "$conf" "$@"
+}
+guest_tests=$(tmpdir)
+printf 'echo "a test that fails"\nexit 1\n' > "$guest_tests/fails.sh"
+
+# Every exit status, provoked.
+git checkout -q "$c4"
+run_out bisect_run
+expect_eq "bisect-run on a good commit: 0" 0 "$status"
+check "... saying why, with the commit" sh -c 'printf "%s" "$1" | grep -q "bisect-run: git commit $2, clean, good: it builds and boots (exit 0)"' - "$out" "$(printf '%.12s' "$c4")"
+run_out bisect_run -c 'uname -r | grep -q "^6\.1\.176"'
+expect_eq "bisect-run -c CMD that succeeds: 0" 0 "$status"
+run_out bisect_run -c 'exit 3'
+expect_eq "bisect-run -c CMD that fails: 1" 1 "$status"
+check "... naming the command's status" sh -c 'printf "%s" "$1" | grep -q "bad: the guest command exited 3"' - "$out"
+run_out bisect_run --test "$guest_tests"
+expect_eq "bisect-run --test DIR with a failing script: 1" 1 "$status"
+check "... naming the scripts" sh -c 'printf "%s" "$1" | grep -q "FAIL fails.sh" && printf "%s" "$1" | grep -q "bad: 1 guest test script failed"' - "$out"
+run_out bisect_run --repeat 2
+expect_eq "bisect-run --repeat 2 on a good commit: 0" 0 "$status"
+check "... after two boots" sh -c 'printf "%s" "$1" | grep -q "boot 2 of 2: good"' - "$out"
+run_out bisect_run --qemu-arg -mkdistro-no-such-option
+expect_eq "QEMU that fails to start: 125 (the machine's failure)" 125 "$status"
+check "... saying so" sh -c 'printf "%s" "$1" | grep -q "skip: QEMU failed to start"' - "$out"
+run_out bisect_run --bad-on oops
+expect_eq "a usage error: 125, not bad" 125 "$status"
+check "... naming the word" sh -c 'printf "%s" "$1" | grep -q "not a way a boot fails"' - "$out"
+run_out "$MKDISTRO" bisect-run --system "$w" -f "$logs/no-such.conf"
+expect_eq "a missing -f FILE: 125" 125 "$status"
+git checkout -q "$c2"
+run_out bisect_run
+expect_eq "bisect-run on a commit that does not build: 125" 125 "$status"
+check "... saying so" sh -c 'printf "%s" "$1" | grep -q "skip: the commit does not build"' - "$out"
+git checkout -q "$c5"
+run_out bisect_run
+expect_eq "bisect-run on the panicking commit: 1" 1 "$status"
+check "... naming the panic" sh -c 'printf "%s" "$1" | grep -q "bad: the boot failed (panic)"' - "$out"
+run_out bisect_run --bad-on init,stall
+expect_eq "a panic --bad-on does not count: 125" 125 "$status"
+
+# The bisection itself, as the README has it.
+git checkout -q "$c6"
+t0=$(date +%s)
+git bisect start "$c6" "$c0" > "$logs/bisect.log" 2>&1 &&
+	git bisect run "$MKDISTRO" bisect-run --system "$w" -f "$conf" >> "$logs/bisect.log" 2>&1
+status=$?
+t1=$(date +%s)
+echo "# the bisection took $((t1 - t0)) s"
+check "git bisect run ends" [ $status -eq 0 ]
+check "it names the panicking commit as the first bad one" grep -q "^$c5 is the first bad commit" "$logs/bisect.log"
+git bisect log > "$logs/bisect-steps.log"
+sed 's/^/  | /' "$logs/bisect-steps.log" | grep '^  | git bisect'
+check "it skipped a commit that does not build" sh -c 'grep -q "^git bisect skip \($2\|$3\)" "$1"' - "$logs/bisect-steps.log" "$c2" "$c3"
+[ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/bisect.log" | tail -40
+git bisect reset -q

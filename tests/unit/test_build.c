@@ -47,7 +47,9 @@ static void test_steps_and_deps(void **state)
 		{ "programs", "toolchain" },
 		{ "rootfs", "busybox", "programs" },
 		{ "initramfs", "rootfs" },
-		{ "all", "kernel", "initramfs" },
+		{ "modules", "kernel" },
+		{ "initrd", "initramfs", "modules" },
+		{ "all", "kernel", "initrd" },
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	assert_int_equal(b->plan.n, n);
@@ -95,16 +97,20 @@ static void test_plan_for_given_image(void **state)
 	assert_null(find_step(b, "kconfig"));
 	assert_null(find_step(b, "kernel"));
 	assert_null(find_step(b, "all"));
-	/* The rest in the same order, with the same keys. */
+	/* The rest in the same order, with the same keys, but for the
+	 * modules, which need no kernel step for an image, and the initrd
+	 * made with them. */
 	for (size_t i = 0, k = 0; i < n; i++) {
 		if (!strcmp(names[i], "kconfig") || !strcmp(names[i], "kernel") ||
 		    !strcmp(names[i], "all"))
 			continue;
 		assert_string_equal(b->plan.steps[k].name, names[i]);
-		assert_string_equal(b->plan.steps[k].key, keys[i]);
+		if (strcmp(names[i], "modules") && strcmp(names[i], "initrd"))
+			assert_string_equal(b->plan.steps[k].key, keys[i]);
 		k++;
 	}
-	assert_string_equal(b->plan.steps[b->plan.n - 1].name, "initramfs");
+	assert_null(find_step(b, "modules")->deps[0]);
+	assert_string_equal(b->plan.steps[b->plan.n - 1].name, "initrd");
 	/* The headers still come from the pinned source. */
 	assert_non_null(find_step(b, "headers"));
 	assert_non_null(find_step(b, "source:linux"));
@@ -134,7 +140,9 @@ static void test_declared_outputs(void **state)
 			{ "busybox", "B/busybox-install/bin/busybox" },
 			{ "programs", NULL },
 			{ "rootfs", "B/rootfs" },
-			{ "initramfs", "O/initrd.img" },
+			{ "initramfs", "B/initramfs.img" },
+			{ "modules", "B/modules.img" },
+			{ "initrd", "O/initrd.img" },
 			{ "all", NULL },
 		};
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -152,7 +160,7 @@ static void test_declared_outputs(void **state)
 		}
 		char *k = build_kernel_path(b), *r = build_initrd_path(b);
 		assert_string_equal(find_step(b, "kernel")->outputs[0], k);
-		assert_string_equal(find_step(b, "initramfs")->outputs[0], r);
+		assert_string_equal(find_step(b, "initrd")->outputs[0], r);
 		free(k);
 		free(r);
 	}

@@ -70,6 +70,8 @@ static char *default_describe(void)
 			 "source =\n"
 			 "config = tinyconfig\n"
 			 "image =\n"
+			 "modules_dir =\n"
+			 "modules =\n"
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
@@ -103,6 +105,8 @@ static void check_defaults(const struct config *c)
 	assert_null(c->busybox_fragment);
 	assert_string_equal(c->cmdline, "");
 	assert_null(c->kernel_image);
+	assert_null(c->modules_dir);
+	assert_string_equal(c->modules, "");
 	assert_string_equal(c->compression, "gzip");
 	assert_null(c->overlay);
 	assert_int_equal(c->memory_mb, 128);
@@ -185,6 +189,7 @@ static void test_good_file(void **state)
 	put_dir("sys/overlay/etc");
 	write_test_file(testdir_group.path, "sys/boot/vmlinuz-6.1.0-9-amd64", "a kernel image\n");
 	char *bb = path_join(testdir_group.path, "abs/bb.config");
+	put_dir("sys/lib/modules/6.1.0-57-amd64");
 	char *text = xasprintf(
 		"; mkdistro.conf for a test\n"
 		"# both comment styles\n"
@@ -197,6 +202,8 @@ static void test_good_file(void **state)
 		"fragment = frags/kernel.config ; inline comment\n"
 		"cmdline = quiet loglevel=3 init=/init\n"
 		"image = boot/vmlinuz-6.1.0-9-amd64\n"
+		"modules_dir = lib/modules/6.1.0-57-amd64\n"
+		"modules = vfat, 9p,virtio-net\n"
 		"[busybox]\n"
 		"fragment = %s\n"
 		"[initramfs]\n"
@@ -233,6 +240,10 @@ static void test_good_file(void **state)
 	char *image = path_join(testdir_group.path, "sys/boot/vmlinuz-6.1.0-9-amd64");
 	assert_string_equal(c.kernel_image, image);
 	free(image);
+	char *mods = path_join(testdir_group.path, "sys/lib/modules/6.1.0-57-amd64");
+	assert_string_equal(c.modules_dir, mods);
+	free(mods);
+	assert_string_equal(c.modules, "vfat, 9p,virtio-net");
 	assert_string_equal(c.compression, "xz");
 	assert_string_equal(c.overlay, ov);
 	assert_int_equal(c.memory_mb, 1024);
@@ -346,6 +357,7 @@ static void test_more_errors(void **state)
 			       "[linux]\n"
 			       " = orphan value\n"
 			       "cmdline = a\tb\n"
+			       "modules = vfat ext4.ko\n"
 			       "[system]\n"
 			       "hostname = -dash\n");
 	write_test_file(testdir_group.path, "more/m.conf", text);
@@ -357,7 +369,9 @@ static void test_more_errors(void **state)
 		"mkdistro: %1$s:2: key 'color' is outside any section\n"
 		"mkdistro: %1$s:4: expected 'key = value': no key before the separator\n"
 		"mkdistro: %1$s:5: bad cmdline in [linux]: control characters are not allowed\n"
-		"mkdistro: %1$s:7: bad hostname '-dash' in [system]: use 1 to 64 letters, digits, "
+		"mkdistro: %1$s:6: bad modules 'vfat ext4.ko' in [linux]: names of letters, digits, "
+		"'-' and '_', separated by commas\n"
+		"mkdistro: %1$s:8: bad hostname '-dash' in [system]: use 1 to 64 letters, digits, "
 		"'-' or '.', not starting with '-' or '.'\n",
 		file);
 	assert_string_equal(err, want);
@@ -560,7 +574,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 17);
+	assert_int_equal(n, 19);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */

@@ -36,6 +36,8 @@ static const char *failing;
 static const char *forgetful;
 /* Written to every step's log after "working\n", when set. */
 static const char *extra_log;
+/* What a step writes to its output, when not its name. */
+static const char *content[NSTEPS];
 
 struct fx {
 	struct testdir dir;
@@ -76,7 +78,8 @@ static int do_run(struct fx *f, int i, const char *log)
 	}
 	if (forgetful && !strcmp(forgetful, names[i]))
 		return 0;
-	return write_file_atomic(f->out[i], names[i], strlen(names[i]), 0644);
+	const char *text = content[i] ? content[i] : names[i];
+	return write_file_atomic(f->out[i], text, strlen(text), 0644);
 }
 
 static void add_inputs(struct step_inputs *in, int i)
@@ -110,6 +113,7 @@ static int setup(void **state)
 	for (int i = 0; i < NSTEPS; i++) {
 		f->out[i] = testdir_path(&f->dir, "%s.out", names[i]);
 		input[i] = "1";
+		content[i] = NULL;
 	}
 	failing = forgetful = extra_log = NULL;
 
@@ -461,6 +465,55 @@ static void test_status(void **state)
 	free(want);
 	assert_status(out, "b", "up to date");
 	free(out);
+}
+
+/* c keyed late: by what b wrote, not by b's key. */
+static void inputs_late_c(void *ctx, struct step_inputs *in)
+{
+	struct fx *f = ctx;
+	add_inputs(in, SC);
+	step_input_file(in, "b.out", f->out[SB]);
+}
+
+static void test_late_key(void **state)
+{
+	struct fx *f = *state;
+	char *out;
+	f->steps[SC].inputs = inputs_late_c;
+	f->steps[SC].late_key = 1;
+
+	assert_int_equal(run_plan(&f->plan, "all", NULL), 0);
+	assert_ran(f, "a b c d");
+
+	/* b runs again and writes what it wrote before: c and all stay. */
+	input[SB] = "2";
+	assert_int_equal(status(f, &out), 3);
+	assert_status(out, "b", "stale: b-input changed");
+	assert_status(out, "c", "stale: waits for b (then keyed by what it made)");
+	assert_status(out, "all", "stale: waits for c (then keyed by what it made)");
+	assert_status(out, "d", "up to date");
+	free(out);
+	assert_int_equal(run_plan(&f->plan, "all", NULL), 0);
+	assert_ran(f, "b");
+	const int same[] = { STEP_CACHED, STEP_DONE, STEP_CACHED, STEP_CACHED, STEP_CACHED };
+	assert_states(f, same);
+	assert_int_equal(status(f, &out), 0);
+	free(out);
+
+	/* b writes something else: c runs, and so does what needs c. */
+	input[SB] = "3";
+	content[SB] = "b, other";
+	assert_int_equal(run_plan(&f->plan, "all", NULL), 0);
+	assert_ran(f, "b c");
+	const int other[] = { STEP_CACHED, STEP_DONE, STEP_DONE, STEP_CACHED, STEP_DONE };
+	assert_states(f, other);
+	assert_int_equal(status(f, &out), 0);
+	free(out);
+
+	/* Its own input still counts. */
+	input[SC] = "2";
+	assert_int_equal(run_plan(&f->plan, "all", NULL), 0);
+	assert_ran(f, "c");
 }
 
 /* A stamp that is not ours (empty, truncated, garbage) means stale. */
@@ -1020,6 +1073,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_not_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verbose_streams_logs, setup, teardown),
