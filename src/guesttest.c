@@ -325,7 +325,7 @@ static void feed_cb(void *ctx, const char *data, size_t n)
 }
 
 int guest_run(const struct boot *b, const struct guest_suite *s, const char *tmp_initrd,
-	      FILE *report, struct boot_times *t)
+	      FILE *report, struct boot_times *t, struct guest_result *results)
 {
 	struct guest_parser p;
 	struct boot tb = *b;
@@ -346,6 +346,10 @@ int guest_run(const struct boot *b, const struct guest_suite *s, const char *tmp
 	else
 		snprintf(why, sizeof(why), "the runner ended with status %d", rc);
 	int failed = guest_parser_finish(&p, why);
+	for (size_t i = 0; results && i < s->n; i++) {
+		results[i] = p.r[i];
+		memset(&p.r[i].output, 0, sizeof(p.r[i].output));
+	}
 	guest_parser_free(&p);
 	return rc < 0 ? rc : failed;
 }

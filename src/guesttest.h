@@ -87,10 +87,12 @@ void guest_parser_free(struct guest_parser *p);
 
 /* Boot B with S in its initramfs (a copy written to TMP_INITRD, removed
  * afterwards), run every script, print a line per script to REPORT
- * (output of failed ones indented below) and the closing line. Returns
- * the number of failed scripts, or -BOOT_* when the boot failed (after
- * the diagnosis; the closing line is printed then too). */
+ * (output of failed ones indented below) and the closing line. RESULTS,
+ * if not NULL, is an array of S->n that gets each script's result (its
+ * output moved there; free each with buf_free). Returns the number of
+ * failed scripts, or -BOOT_* when the boot failed (after the diagnosis;
+ * the closing line is printed then too). */
 int guest_run(const struct boot *b, const struct guest_suite *s, const char *tmp_initrd,
-	      FILE *report, struct boot_times *t);
+	      FILE *report, struct boot_times *t, struct guest_result *results);
 
 #endif

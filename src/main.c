@@ -22,6 +22,7 @@
 #include "userimage.h"
 #include "proc.h"
 #include "qemu.h"
+#include "report.h"
 #include "util.h"
 
 struct opts {
@@ -31,6 +32,9 @@ struct opts {
 	int time;
 	int offline;
 	double timeout, idle_timeout; /* 0: the defaults */
+	double command_timeout;       /* run -c: the command's own limit, 0: none */
+	enum report_format format;    /* --format, REPORT_HUMAN: none */
+	const char *log;              /* --log FILE, or NULL */
 	int no_check;
 	char **qemu_args;             /* NULL-terminated, or NULL */
 	size_t nqemu_args;
@@ -106,7 +110,12 @@ static const char boot_help[] =
 	"                    give up when the console is silent for S seconds before\n"
 	"                    the shell is ready (default: 60 under TCG, 15 under KVM)\n"
 	"      --qemu-arg A  pass A on to QEMU (repeat for more)\n"
-	"      --no-check    boot without checking the system first\n";
+	"      --no-check    boot without checking the system first\n"
+	"      --format tap|junit|json\n"
+	"                    print the results in that format on stdout (run: with\n"
+	"                    -c or --time; the command's output goes into it, and\n"
+	"                    mkdistro's own lines to stderr)\n"
+	"      --log FILE    write everything the console printed to FILE\n";
 
 static const char kernel_help[] =
 	"      --kernel FILE boot the kernel image FILE (bzImage, Image, vmlinux...)\n"
@@ -406,6 +415,8 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		.memory_mb = b->cfg->memory_mb,
 		.timeout = o->timeout,
 		.idle_timeout = o->idle_timeout,
+		.command_timeout = o->command_timeout,
+		.log = o->log,
 		.qemu_args = o->qemu_args,
 	};
 	return boot;
@@ -418,8 +429,77 @@ static void boot_free(struct boot *boot)
 	free((char *)boot->append);
 }
 
+/* The boot part of a report from T. */
+static struct report_boot report_boot_of(const struct boot_times *t)
+{
+	return (struct report_boot){
+		.result = boot_failure_id(t->failure),
+		.diagnosis = t->diagnosis,
+		.evidence = t->evidence,
+		.first_output = t->first_output,
+		.init = t->init,
+		.prompt = t->prompt,
+		.accel = t->accel,
+	};
+}
+
+/* Print R in O's format on stdout. */
+static void print_report(const struct opts *o, const struct report *r)
+{
+	char *text = report_text(o->format, r);
+	fputs(text, stdout);
+	fflush(stdout);
+	free(text);
+}
+
+static void collect_output(void *ctx, const char *data, size_t n)
+{
+	buf_add(ctx, data, n);
+}
+
+/* run -c CMD (or --time) with a report: CMD's output goes into it. */
+static int run_reported(struct opts *o, const struct boot *boot, struct boot_times *t)
+{
+	struct buf out = {0};
+	int rc = qemu_command_cb(boot, o->command ? o->command : "true", collect_output, &out, t);
+	if (o->time)
+		print_times(t);
+	int status = rc < 0 ? boot_exit_status(rc) : rc;
+	char message[700] = "";
+	if (rc > 0)
+		snprintf(message, sizeof(message), "exit status %d", rc);
+	else if (rc < 0 && t->prompt >= 0)
+		snprintf(message, sizeof(message), "%s", t->diagnosis);
+	else if (rc < 0)
+		snprintf(message, sizeof(message), "not run: the boot failed (%s)",
+			 boot_failure_name(-rc));
+	struct report_case c = {
+		.name = "command",
+		.passed = rc == 0,
+		.status = rc,
+		.seconds = t->command >= 0 ? t->command : 0,
+		.message = *message ? message : NULL,
+		.output = out.s ? out.s : "",
+	};
+	struct report r = {
+		.name = "mkdistro run",
+		.boot = report_boot_of(t),
+		.cases = &c,
+		.ncases = o->command ? 1 : 0,
+		.exit_status = status,
+	};
+	print_report(o, &r);
+	buf_free(&out);
+	return status;
+}
+
 static int cmd_run(struct opts *o, struct config *cfg)
 {
+	if (o->log && !o->command && !o->time && isatty(STDIN_FILENO)) {
+		warn("run: --log records driven boots: with -c, --time or input piped in (the "
+		     "session on this terminal is QEMU's own)");
+		return 2;
+	}
 	struct build b;
 	prepare(&b, o, cfg);
 	if (build_all(&b) < 0) {
@@ -433,8 +513,15 @@ static int cmd_run(struct opts *o, struct config *cfg)
 	struct boot boot = boot_of(&b, o);
 	int rc;
 	if (o->command || o->time) {
-		struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1 };
+		struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1, .command = -1,
+					.failure = BOOT_ERROR };
 		fflush(stdout);
+		if (o->format) {
+			rc = run_reported(o, &boot, &t);
+			boot_free(&boot);
+			build_free(&b);
+			return rc;
+		}
 		rc = qemu_command(&boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
 		if (o->time)
 			print_times(&t);
@@ -468,8 +555,49 @@ static int cmd_test(struct opts *o, struct config *cfg)
 	char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
 	char *tmp = path_join(b.builddir, base);
 	fflush(stdout);
-	rc = guest_run(&boot, &suite, tmp, stdout, NULL);
-	rc = rc < 0 ? boot_exit_status(rc) : rc > 0;
+	struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1, .command = -1,
+				.failure = BOOT_ERROR };
+	struct guest_result *res = o->format ? xcalloc(suite.n, sizeof(*res)) : NULL;
+	int failed = guest_run(&boot, &suite, tmp, o->format ? stderr : stdout, &t, res);
+	rc = failed < 0 ? boot_exit_status(failed) : failed > 0;
+	if (o->format) {
+		struct report_case *cases = xcalloc(suite.n, sizeof(*cases));
+		char **msgs = xcalloc(suite.n, sizeof(*msgs));
+		for (size_t i = 0; i < suite.n; i++) {
+			const struct guest_result *g = &res[i];
+			if (g->status < 0)
+				msgs[i] = xasprintf("%s: %s", g->started ? "did not finish" : "not run",
+						    failed < 0 ? "the boot failed" : "no result");
+			else if (g->status == 143)
+				msgs[i] = xasprintf("killed after the %d s limit, or by SIGTERM "
+						    "(exit status 143)", GUEST_SCRIPT_TIMEOUT);
+			else if (g->status)
+				msgs[i] = xasprintf("exit status %d", g->status);
+			cases[i] = (struct report_case){
+				.name = suite.v[i].name,
+				.passed = g->status == 0,
+				.status = g->status,
+				.seconds = g->seconds,
+				.message = msgs[i],
+				.output = g->output.s,
+			};
+		}
+		struct report r = {
+			.name = "mkdistro test",
+			.boot = report_boot_of(&t),
+			.cases = cases,
+			.ncases = suite.n,
+			.exit_status = rc,
+		};
+		print_report(o, &r);
+		for (size_t i = 0; i < suite.n; i++) {
+			free(msgs[i]);
+			buf_free(&res[i].output);
+		}
+		free(msgs);
+		free(cases);
+		free(res);
+	}
 	free(base);
 	free(tmp);
 	boot_free(&boot);
@@ -490,7 +618,7 @@ static void bisect_boot(const struct build *b, const struct boot *boot, const st
 	if (s) {
 		char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
 		char *tmp = path_join(b->builddir, base);
-		rc = guest_run(boot, s, tmp, stdout, &t);
+		rc = guest_run(boot, s, tmp, stdout, &t, NULL);
 		free(base);
 		free(tmp);
 	} else {
@@ -564,7 +692,11 @@ static const struct cmd cmds[] = {
 	  "  -c, --command CMD    run CMD in the guest shell, print its output, power\n"
 	  "                       off, and exit with CMD's exit status; a failed boot\n"
 	  "                       exits 248-255 (see mkdistro(1), EXIT STATUS)\n"
-	  "      --time           report QEMU start to first output, /init and prompt\n" },
+	  "      --time           report QEMU start to first output, /init and prompt\n"
+	  "      --command-timeout S\n"
+	  "                       give the command S seconds of its own (from its\n"
+	  "                       start in the guest); --timeout then covers the boot\n"
+	  "                       only. When it fires: exit 253, a message naming it\n" },
 	{ "test", cmd_test, CMD_BOOTS | CMD_DIR | CMD_KERNEL, "[DIR]",
 	  "boot once and run the guest test scripts",
 	  "Build if needed, check, boot, and run each guest test script in the guest:\n"
@@ -782,7 +914,8 @@ static int set_dir_option(char **field, const struct cmd *cmd, const char *optio
 }
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
-       OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT };
+       OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT,
+       OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT };
 
 static const char shortopts[] = "f:j:vc:h";
 
@@ -893,6 +1026,9 @@ static int mkdistro_main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "system", required_argument, NULL, OPT_SYSTEM },
 		{ "boot", no_argument, NULL, OPT_BOOT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -949,6 +1085,18 @@ static int mkdistro_main(int argc, char **argv)
 			boot_opt = 1;
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
+		case OPT_FORMAT:
+			if (report_format_parse(optarg, &o.format) < 0) {
+				warn("--format '%s': expected tap, junit or json", optarg);
+				return 2;
+			}
+			boot_opt = 1;
+			break;
+		case OPT_LOG: o.log = optarg; boot_opt = 1; break;
+		case OPT_COMMAND_TIMEOUT:
+			if (parse_seconds("command-timeout", optarg, &o.command_timeout) < 0)
+				return 2;
+			break;
 		case OPT_ARCH: o.arch = optarg; break;
 		case OPT_LINUX: o.linux_tree = optarg; break;
 		case OPT_KERNEL: o.kernel = optarg; break;
@@ -999,8 +1147,8 @@ static int mkdistro_main(int argc, char **argv)
 	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
 	}
-	if (o.time && !(cmd->flags & CMD_RUN_OPTS)) {
-		warn("%s: --time belongs to 'mkdistro run'", cmd->name);
+	if ((o.time || o.command_timeout > 0) && !(cmd->flags & CMD_RUN_OPTS)) {
+		warn("%s: --time and --command-timeout belong to 'mkdistro run'", cmd->name);
 		return 2;
 	}
 	if (o.command && !(cmd->flags & (CMD_RUN_OPTS | CMD_BISECT))) {
@@ -1017,8 +1165,16 @@ static int mkdistro_main(int argc, char **argv)
 		return 2;
 	}
 	if (boot_opt && !boots(cmd)) {
-		warn("%s: --timeout, --idle-timeout, --qemu-arg and --no-check belong to "
-		     "'mkdistro run' and 'mkdistro test'", cmd->name);
+		warn("%s: --timeout, --idle-timeout, --qemu-arg, --no-check, --format and --log "
+		     "belong to 'mkdistro run' and 'mkdistro test'", cmd->name);
+		return 2;
+	}
+	if ((cmd->flags & CMD_RUN_OPTS) && o.format && !o.command && !o.time) {
+		warn("run: --format reports a driven boot: give -c CMD or --time");
+		return 2;
+	}
+	if ((cmd->flags & CMD_RUN_OPTS) && o.command_timeout > 0 && !o.command) {
+		warn("run: --command-timeout is the limit of -c CMD");
 		return 2;
 	}
 	if ((o.kernel || o.kernel_config) && !(cmd->flags & CMD_KERNEL)) {

@@ -247,6 +247,7 @@ enum drive_end {
 	END_IDLE,     /* no console output for the idle time */
 	END_SHUTDOWN, /* QEMU did not exit after reboot -f */
 	END_OUTPUT,   /* CONSOLE_WATCH: the first output came */
+	END_COMMAND,  /* the command ran past its own limit */
 };
 
 struct drive {
@@ -256,9 +257,44 @@ struct drive {
 	void (*out_fn)(void *ctx, const char *data, size_t n); /* or this */
 	void *out_ctx;
 	double timeout, idle;   /* seconds, 0: none */
+	double command_timeout; /* seconds for the command, 0: none (the
+				 * total timeout covers it) */
+	double run_start;       /* now_seconds() when the command started, -1 */
+	double run_end;         /* now_seconds() when it ended, -1 */
+	int log_fd;             /* the whole console goes here, or -1 */
+	int log_cr;             /* a \r held back at the end of the last chunk */
 	int out_failed;
 	double last_output;     /* now_seconds() of the last console byte */
 };
+
+/* Append N console bytes to the log, \r\n as \n (a \r at the end of
+ * DATA waits for the next chunk). A write error stops the log, not the
+ * boot. */
+static void log_write(struct drive *d, const char *data, size_t n)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (d->log_cr && data[i] != '\n')
+			buf_addch(&b, '\r');
+		d->log_cr = data[i] == '\r';
+		if (!d->log_cr)
+			buf_addch(&b, data[i]);
+	}
+	size_t off = 0;
+	while (d->log_fd >= 0 && off < b.len) {
+		ssize_t w = write(d->log_fd, b.s + off, b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			warn("write console log:");
+			close(d->log_fd);
+			d->log_fd = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	buf_free(&b);
+}
 
 static void write_out(struct drive *d)
 {
@@ -288,6 +324,8 @@ static enum drive_end drive(struct drive *d)
 	struct vm *vm = d->vm;
 	struct console *c = d->c;
 	double last_nudge = vm->start, done_at = -1;
+
+	d->run_end = -1;
 	int con_open = 1, err_open = 1, in_open = d->in_fd >= 0;
 	char chunk[4096];
 
@@ -300,9 +338,11 @@ static enum drive_end drive(struct drive *d)
 			return END_FAILED;
 		if (c->mode == CONSOLE_WATCH && c->first_output >= 0)
 			return END_OUTPUT;
+		if (c->mode == CONSOLE_COMMAND && c->state >= CONSOLE_RUN && d->run_start < 0)
+			d->run_start = now;
 		if (c->state == CONSOLE_DONE && done_at < 0) {
 			buf_addstr(&c->send, TYPE_REBOOT);
-			done_at = now;
+			done_at = d->run_end = now;
 		}
 		if (!con_open && !err_open)
 			return END_EXIT;
@@ -316,8 +356,15 @@ static enum drive_end drive(struct drive *d)
 			deadline = done_at + SHUTDOWN_SECONDS;
 			why = END_SHUTDOWN;
 		} else {
-			if (d->timeout > 0 && (c->mode != CONSOLE_PIPE || booting))
+			/* With a limit of its own, the command is not under
+			 * the total timeout. */
+			int own = d->command_timeout > 0 && d->run_start >= 0;
+			if (d->timeout > 0 && (c->mode != CONSOLE_PIPE || booting) && !own)
 				deadline = vm->start + d->timeout;
+			if (own) {
+				deadline = d->run_start + d->command_timeout;
+				why = END_COMMAND;
+			}
 			if (d->idle > 0 && booting && d->last_output + d->idle < deadline) {
 				deadline = d->last_output + d->idle;
 				why = END_IDLE;
@@ -377,6 +424,8 @@ static enum drive_end drive(struct drive *d)
 			ssize_t n = read(vm->con, chunk, sizeof(chunk));
 			if (n > 0) {
 				d->last_output = now;
+				if (d->log_fd >= 0)
+					log_write(d, chunk, (size_t)n);
 				console_feed(c, chunk, (size_t)n, now - vm->start);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 				con_open = 0;
@@ -430,7 +479,7 @@ int qemu_first_output(const struct boot *b, double seconds)
 	}
 	console_init(&c, CONSOLE_WATCH, NULL);
 	struct drive d = {.vm = &vm, .c = &c, .in_fd = -1, .out_fd = -1,
-			  .timeout = seconds};
+			  .timeout = seconds, .run_start = -1, .log_fd = -1};
 	enum drive_end end = drive(&d);
 	int ok = end == END_OUTPUT;
 	vm_free(&vm);
@@ -460,6 +509,20 @@ const char *boot_failure_name(enum boot_failure f)
 		return "QEMU exited";
 	}
 	return "?";
+}
+
+const char *boot_failure_id(enum boot_failure f)
+{
+	switch (f) {
+	case BOOT_ERROR: return "error";
+	case BOOT_QEMU_START: return "qemu-start";
+	case BOOT_PANIC: return "panic";
+	case BOOT_INIT: return "init";
+	case BOOT_STALL: return "stall";
+	case BOOT_TIMEOUT: return "timeout";
+	case BOOT_QEMU_EXIT: return "qemu-exit";
+	}
+	return f == 0 ? "ok" : "error";
 }
 
 static const char *phase(const struct console *c)
@@ -513,7 +576,14 @@ static enum boot_failure classify(enum drive_end end, const struct vm *vm, const
 		break;
 	case END_TIMEOUT:
 		f = BOOT_TIMEOUT;
-		buf_printf(msg, "timed out after %g s %s", d->timeout, phase(c));
+		buf_printf(msg, "timed out after %g s %s (the --timeout limit)", d->timeout,
+			   phase(c));
+		break;
+	case END_COMMAND:
+		f = BOOT_TIMEOUT;
+		buf_printf(msg, "the command's own limit fired: it ran for more than %g s "
+				"(--command-timeout; the boot itself took %.1f s)",
+			   d->command_timeout, d->run_start - vm->start);
 		break;
 	case END_IDLE:
 		f = BOOT_STALL;
@@ -547,21 +617,60 @@ static enum boot_failure classify(enum drive_end end, const struct vm *vm, const
 }
 
 /* Report the failed run: the diagnosis, then the lines that prove it (the
- * last console lines, or QEMU's own messages). */
+ * last console lines, or QEMU's own messages); those lines also into
+ * EVIDENCE (SIZE bytes) unless it is NULL. */
 static void diagnose(const struct boot *b, enum drive_end end, const struct vm *vm,
-		     const struct console *c, const char *msg)
+		     const struct console *c, const char *msg, char *evidence, size_t size)
 {
 	warn("boot '%s': %s", b->kernel ? b->kernel : "?", msg);
 	char *tail = console_tail(c, "  | ");
 	if (*tail) {
 		fprintf(stderr, "mkdistro: last console lines:\n%s", tail);
+		if (evidence) {
+			char *plain = console_tail(c, "");
+			snprintf(evidence, size, "%s", plain);
+			free(plain);
+		}
 	} else if (end != END_EXIT && vm->errtext.len) {
 		char *e = err_line(vm);
 		if (*e)
 			fprintf(stderr, "mkdistro: QEMU said: %s\n", e);
+		if (*e && evidence)
+			snprintf(evidence, size, "%s\n", e);
 		free(e);
 	}
 	free(tail);
+}
+
+/* The console log of B->log under a temporary name: opened into *TMP
+ * (new memory). Returns the descriptor, or -1 after warn(). */
+static int log_open(const struct boot *b, char **tmp)
+{
+	*tmp = xasprintf("%s.tmp.%ld", b->log, (long)getpid());
+	int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn("--log '%s':", *tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+/* Close the log of D (a held-back \r written) and give it its name. */
+static void log_close(struct drive *d, const struct boot *b, char *tmp)
+{
+	if (!tmp)
+		return;
+	if (d->log_fd >= 0 && d->log_cr)
+		(void)!write(d->log_fd, "\r", 1);
+	if (d->log_fd >= 0 && close(d->log_fd) < 0)
+		warn("write console log '%s':", tmp);
+	d->log_fd = -1;
+	if (rename(tmp, b->log) < 0) {
+		warn("rename '%s' to '%s':", tmp, b->log);
+		unlink(tmp);
+	}
+	free(tmp);
 }
 
 /* ---- the public runs ---------------------------------------------- */
@@ -586,6 +695,8 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->failure = BOOT_ERROR;
 		t->qemu_status = -1;
 		t->diagnosis[0] = '\0';
+		t->evidence[0] = '\0';
+		t->command = -1;
 	}
 	console_init(&c, mode, cmd);
 	if (mode == CONSOLE_COMMAND && !c.script) {
@@ -603,21 +714,31 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 			fprintf(stderr, " %s", *p);
 		fputc('\n', stderr);
 	}
+	struct drive d = {.vm = &vm, .c = &c, .in_fd = in_fd, .out_fd = out_fd,
+			  .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle,
+			  .command_timeout = mode == CONSOLE_COMMAND ? b->command_timeout : 0,
+			  .run_start = -1, .log_fd = -1};
+	char *log_tmp = NULL;
+	if (b->log && (d.log_fd = log_open(b, &log_tmp)) < 0) {
+		qemu_argv_free(argv);
+		console_free(&c);
+		return -BOOT_ERROR;
+	}
 	if (vm_start(&vm, argv) < 0) {
 		/* A QEMU that cannot be run failed to start, like one that
 		 * exits at once. */
 		enum boot_failure f = vm.qemu.exec_failed ? BOOT_QEMU_START : BOOT_ERROR;
 		if (t)
 			t->failure = f;
+		log_close(&d, b, log_tmp);
 		qemu_argv_free(argv);
 		console_free(&c);
 		return -(int)f;
 	}
-	struct drive d = {.vm = &vm, .c = &c, .in_fd = in_fd, .out_fd = out_fd,
-			  .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle};
 	enum drive_end end = drive(&d);
 	write_out(&d);
 	vm_reap(&vm, end != END_EXIT);
+	log_close(&d, b, log_tmp);
 
 	struct buf msg = {0};
 	if (c.state == CONSOLE_DONE && (end == END_EXIT || end == END_SHUTDOWN)) {
@@ -625,7 +746,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		 * power off is worth a warning, not a failure. */
 		if (end == END_SHUTDOWN) {
 			classify(end, &vm, &c, &d, &msg);
-			diagnose(&rb, end, &vm, &c, msg.s);
+			diagnose(&rb, end, &vm, &c, msg.s, NULL, 0);
 		}
 		ret = mode == CONSOLE_COMMAND ? c.status : 0;
 	} else if (mode == CONSOLE_PIPE && end == END_EXIT && c.state == CONSOLE_RUN &&
@@ -634,7 +755,8 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		ret = 0;
 	} else {
 		enum boot_failure f = classify(end, &vm, &c, &d, &msg);
-		diagnose(&rb, end, &vm, &c, msg.s);
+		diagnose(&rb, end, &vm, &c, msg.s, t ? t->evidence : NULL,
+			 t ? sizeof(t->evidence) : 0);
 		ret = -(int)f;
 		if (t) {
 			t->failure = f;
@@ -649,6 +771,8 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->init = c.init;
 		t->prompt = c.prompt;
 		t->qemu_status = vm.qemu.status;
+		t->command = d.run_start < 0 ? -1
+			     : (d.run_end >= 0 ? d.run_end : now_seconds()) - d.run_start;
 	}
 	vm_free(&vm);
 	qemu_argv_free(argv);

@@ -27,6 +27,14 @@ struct boot {
 	double timeout;          /* total seconds for boot and command; 0: default */
 	double idle_timeout;     /* seconds without console output before the
 				  * shell is ready; 0: default */
+	double command_timeout;  /* seconds the command itself may run (from
+				  * the moment it is started in the guest's
+				  * shell); 0: none, the total timeout covers
+				  * it. When set, the total timeout ends at the
+				  * command's start. */
+	const char *log;         /* driven boots: write the whole console (\r\n
+				  * as \n) to this file, under a temporary name
+				  * renamed at the end, also on failure; or NULL */
 	char *const *qemu_args;  /* extra QEMU arguments (NULL-terminated) or
 				  * NULL; not used by the KVM probe */
 	const char *script_note; /* qemu_script only: lines said in comments
@@ -48,6 +56,9 @@ enum boot_failure {
 
 /* A short name of F for messages ("kernel panic"; static string). */
 const char *boot_failure_name(enum boot_failure f);
+/* The class of F for machine-readable reports: "panic", "init", "stall",
+ * "timeout", "qemu-start", "qemu-exit", "error"; 0 gives "ok". Static. */
+const char *boot_failure_id(enum boot_failure f);
 
 /* Seconds from QEMU's start; -1 when not seen. */
 struct boot_times {
@@ -55,9 +66,13 @@ struct boot_times {
 	double init;         /* kernel's "Run /init as init process" */
 	double prompt;       /* the shell prompt */
 	const char *accel;   /* accelerator used (static string) */
+	double command;      /* seconds the command ran in the guest (from its
+			      * start to its end or the run's), -1: not started */
 	enum boot_failure failure; /* 0 on success */
 	int qemu_status;     /* QEMU's exit status (128+N: killed by signal N) */
 	char diagnosis[512]; /* the one-line diagnosis printed, "" on success */
+	char evidence[4096]; /* the console lines (or QEMU's message) printed
+			      * under it, one a line, "" if none */
 };
 
 /* QEMU's argv (NULL-terminated, new memory; free with qemu_argv_free).

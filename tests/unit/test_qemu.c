@@ -238,6 +238,7 @@ static void test_run_success(void **state)
 	assert_int_equal(t.failure, 0);
 	assert_string_equal(t.diagnosis, "");
 	assert_true(t.prompt >= 0 && t.init >= 0 && t.first_output >= 0);
+	assert_true(t.command >= 0 && t.command < secs);
 	assert_true(secs < 5);
 	char *text = read_file(out, NULL);
 	assert_string_equal(text, "hello\n");
@@ -333,8 +334,87 @@ static void test_run_stall_and_timeout(void **state)
 	f->boot.timeout = 1;
 	rc = fake_run(f, "true", &t, &secs);
 	assert_int_equal(rc, -BOOT_TIMEOUT);
-	assert_string_equal(t.diagnosis, "timed out after 1 s before the shell prompt");
+	assert_string_equal(t.diagnosis,
+			    "timed out after 1 s before the shell prompt (the --timeout limit)");
 	assert_true(secs >= 1 && secs < 4);
+}
+
+/* The guest shell up to the command's start, then the command's first
+ * output and silence. */
+#define SHELL_THEN_HANG BOOT_LINES \
+	"printf 'mkdistro:/# '\n" \
+	"read -r l\n" \
+	"printf '\\036MKD-READY\\r\\n'\n" \
+	"while read -r l; do case $l in *MKD-END*) break;; esac; done\n" \
+	"printf '\\036MKD-BEGIN\\r\\nstarted\\r\\n'\n" \
+	"exec sleep 30\n"
+
+/* --command-timeout: the command's own limit, not the total one, which
+ * then covers the boot only; the message names the limit that fired. */
+static void test_run_command_timeout(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+	fake_script(f, SHELL_THEN_HANG);
+	f->boot.timeout = 1;
+	f->boot.command_timeout = 1.5;
+	int rc = fake_run(f, "sleep 100", &t, &secs);
+	assert_int_equal(rc, -BOOT_TIMEOUT);
+	assert_int_equal(t.failure, BOOT_TIMEOUT);
+	assert_non_null(strstr(t.diagnosis, "the command's own limit fired: it ran for more than "
+					    "1.5 s (--command-timeout; the boot itself took "));
+	assert_true(t.prompt >= 0);
+	assert_true(t.command >= 1.5 && t.command < 3);
+	assert_true(secs >= 1.5 && secs < 4);
+	assert_non_null(strstr(t.evidence, "started\n"));
+
+	/* Without it, the total timeout covers the command. */
+	f->boot.command_timeout = 0;
+	rc = fake_run(f, "sleep 100", &t, &secs);
+	assert_int_equal(rc, -BOOT_TIMEOUT);
+	assert_string_equal(t.diagnosis,
+			    "timed out after 1 s while the command ran (the --timeout limit)");
+	assert_true(secs >= 1 && secs < 1.5);
+}
+
+/* --log: the whole console, \r\n as \n, under its name once the run
+ * ended; on a failed boot too; no temporary file left. */
+static void test_run_log(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	double secs;
+	char *log = xasprintf("%s/console.log", f->dir);
+	f->boot.log = log;
+	fake_script(f, BOOT_LINES
+		    "printf 'a bare \\r stays\\r\\nKernel panic - not syncing: test\\r'\n"
+		    "printf '\\n'\n"
+		    "exec sleep 30\n");
+	int rc = fake_run(f, "true", &t, &secs);
+	assert_int_equal(rc, -BOOT_PANIC);
+	char *text = read_file(log, NULL);
+	assert_string_equal(text, "Linux version 6.1.176\nRun /init as init process\n"
+				  "a bare \r stays\nKernel panic - not syncing: test\n");
+	free(text);
+	assert_non_null(strstr(t.evidence, "Kernel panic - not syncing: test\n"));
+	char *listing = dir_listing(f->dir);
+	assert_null(strstr(listing, ".tmp."));
+	free(listing);
+
+	/* A log that cannot be written: the boot is not started. */
+	char *bad = xasprintf("%s/no/such/dir/log", f->dir);
+	f->boot.log = bad;
+	struct capture c;
+	capture_start(&c, 2);
+	rc = fake_run(f, "true", &t, &secs);
+	char *err = capture_end(&c);
+	assert_int_equal(rc, -BOOT_ERROR);
+	assert_non_null(strstr(err, "--log '"));
+	free(err);
+	free(bad);
+	free(log);
+	f->boot.log = NULL;
 }
 
 /* The accelerator probe's boot: any console output counts, within the
@@ -413,6 +493,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_qemu_fails, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_stall_and_timeout, fake_setup,
 						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_command_timeout, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_log, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_first_output, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_kills_qemu, fake_setup, fake_teardown),
 	};
