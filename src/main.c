@@ -49,6 +49,8 @@ struct opts {
 	const char *bad_on;           /* bisect-run --bad-on LIST, or NULL: all */
 	int repeat;                   /* bisect-run --repeat N (0: once) */
 	const char *system;           /* bisect-run --system DIR, or NULL */
+	const char *check_good;       /* bisect-run --check GOOD BAD, or NULL */
+	const char *check_bad;
 	char **cc_args;               /* mkdistro cc: the compiler's arguments */
 	int cc_argc;
 };
@@ -633,6 +635,103 @@ static void bisect_boot(const struct build *b, const struct boot *boot, const st
  * git's), 2 once cmd_bisect_run() has given its verdict. */
 static int bisect_mode;
 
+/* One commit's verdict: build the tree of CFG, boot it (--repeat times)
+ * and judge it (bisect.h); WHY says why. */
+static int bisect_judge(struct opts *o, struct config *cfg, unsigned bad_on,
+			const struct guest_suite *suite, char *why, size_t whylen)
+{
+	struct bisect_outcome out = { .tests = suite != NULL, .command = o->command != NULL };
+	struct build b;
+	if (build_init(&b, cfg, o->jobs) < 0) {
+		snprintf(why, whylen, "skip: the system description cannot be built");
+		return BISECT_SKIP;
+	}
+	b.offline = o->offline;
+	out.built = build_all(&b) == 0;
+	int n = o->repeat > 0 ? o->repeat : 1, rc = BISECT_SKIP;
+	if (!out.built) {
+		rc = bisect_verdict(&out, bad_on, why, whylen);
+	} else {
+		struct boot boot = boot_of(&b, o);
+		for (int i = 0; i < n; i++) {
+			bisect_boot(&b, &boot, o, suite, &out);
+			rc = bisect_verdict(&out, bad_on, why, whylen);
+			if (n > 1)
+				fprintf(stderr, "mkdistro: bisect-run: boot %d of %d: %s\n", i + 1, n, why);
+			if (rc != BISECT_GOOD)
+				break;
+		}
+		boot_free(&boot);
+	}
+	build_free(&b);
+	return rc;
+}
+
+/* bisect-run --check GOOD BAD: both ends judged as a bisection would, each
+ * built from a copy of that commit (usertree_checkout: the user's tree
+ * and its index are not touched) in the system directory's check-tree/.
+ * 0 when GOOD is good and BAD bad, else 1. */
+static int bisect_check(struct opts *o, struct config *cfg, unsigned bad_on,
+			const struct guest_suite *suite)
+{
+	const char *tree = cfg->linux_source;
+	const struct arch *a = arch_find(cfg->arch);
+	if (!a) {
+		warn("unknown architecture '%s'", cfg->arch);
+		return 1;
+	}
+	char *bdir = arch_build_dir(a);
+	char *priv = path_join(bdir, "check-tree"), *index = path_join(bdir, "check-tree.index");
+	char *log = path_join(bdir, "check-tree.log");
+	const char *rev[2] = { o->check_good, o->check_bad };
+	const char *end[2] = { "GOOD", "BAD" };
+	const int want[2] = { BISECT_GOOD, BISECT_BAD };
+	int got[2] = { -1, -1 }, ok = 1;
+	char *absprivate = NULL;
+	if (mkdir_p(bdir, 0755) < 0 || !(absprivate = realpath(bdir, NULL)))
+		ok = 0;
+	char *abs = absprivate ? path_join(absprivate, "check-tree") : NULL;
+	for (int i = 0; i < 2 && ok; i++) {
+		char *id = NULL, why[256];
+		unlink(log);
+		if (usertree_checkout(tree, rev[i], priv, index, log, &id) < 0) {
+			ok = 0;
+			break;
+		}
+		fprintf(stderr, "mkdistro: bisect-run --check: %s %s is commit %.12s: building it\n",
+			end[i], rev[i], id);
+		cfg->linux_source = abs;
+		got[i] = bisect_judge(o, cfg, bad_on, suite, why, sizeof(why));
+		cfg->linux_source = (char *)tree;
+		fprintf(stderr, "mkdistro: bisect-run --check: %s %s (%.12s): %s\n", end[i], rev[i], id,
+			why);
+		free(id);
+		ok = got[i] == want[i];
+	}
+	int rc = 1;
+	if (ok) {
+		fprintf(stderr, "mkdistro: bisect-run --check: %s is good and %s is bad: ready for\n"
+			"  git bisect start %s %s && git bisect run mkdistro bisect-run [the same options]\n",
+			rev[0], rev[1], rev[1], rev[0]);
+		rc = 0;
+	} else {
+		for (int i = 0; i < 2; i++)
+			if (got[i] >= 0 && got[i] != want[i])
+				fprintf(stderr, "mkdistro: bisect-run --check: %s %s is %s, not %s: a "
+					"bisection between them would not find the commit; pick another "
+					"%s commit\n", end[i], rev[i],
+					got[i] == BISECT_SKIP ? "skipped" : got[i] == BISECT_BAD ? "bad" : "good",
+					i ? "bad" : "good", i ? "bad" : "good");
+	}
+	free(bdir);
+	free(priv);
+	free(index);
+	free(log);
+	free(absprivate);
+	free(abs);
+	return rc;
+}
+
 /* git bisect run's step: build the tree, boot it (--repeat times), and
  * exit 0 (good), 1 (bad) or 125 (skip), with a line saying why. */
 static int cmd_bisect_run(struct opts *o, struct config *cfg)
@@ -643,37 +742,18 @@ static int cmd_bisect_run(struct opts *o, struct config *cfg)
 	struct guest_suite suite;
 	if (o->test_dir && guest_suite_load(&suite, o->test_dir, 0) < 0)
 		return BISECT_SKIP;
-	char *commit = usertree_describe(cfg->linux_source);
-	struct bisect_outcome out = { .tests = o->test_dir != NULL, .command = o->command != NULL };
-	struct build b;
-	char why[256];
-	int rc = BISECT_SKIP;
-	if (build_init(&b, cfg, o->jobs) < 0) {
-		snprintf(why, sizeof(why), "skip: the system description cannot be built");
-		goto out;
-	}
-	b.offline = o->offline;
-	out.built = build_all(&b) == 0;
-	int n = o->repeat > 0 ? o->repeat : 1;
-	if (!out.built) {
-		rc = bisect_verdict(&out, bad_on, why, sizeof(why));
+	const struct guest_suite *s = o->test_dir ? &suite : NULL;
+	int rc;
+	if (o->check_good) {
+		rc = bisect_check(o, cfg, bad_on, s);
 	} else {
-		struct boot boot = boot_of(&b, o);
-		for (int i = 0; i < n; i++) {
-			bisect_boot(&b, &boot, o, o->test_dir ? &suite : NULL, &out);
-			rc = bisect_verdict(&out, bad_on, why, sizeof(why));
-			if (n > 1)
-				fprintf(stderr, "mkdistro: bisect-run: boot %d of %d: %s\n", i + 1, n, why);
-			if (rc != BISECT_GOOD)
-				break;
-		}
-		boot_free(&boot);
+		char *commit = usertree_describe(cfg->linux_source);
+		char why[256];
+		rc = bisect_judge(o, cfg, bad_on, s, why, sizeof(why));
+		fprintf(stderr, "mkdistro: bisect-run: %s, %s (exit %d)\n", commit, why, rc);
+		free(commit);
 	}
-	build_free(&b);
-out:
-	fprintf(stderr, "mkdistro: bisect-run: %s, %s (exit %d)\n", commit, why, rc);
 	bisect_mode = 2;
-	free(commit);
 	if (o->test_dir)
 		guest_suite_free(&suite);
 	return rc;
@@ -703,7 +783,8 @@ static const struct cmd cmds[] = {
 	  "the built-in smoke suite, then DIR/*.sh. Prints PASS or FAIL per script (with\n"
 	  "the output of failed ones) and 'N passed, N failed'. Exits 0 when all\n"
 	  "passed, 1 when one failed, 248-255 when the boot failed.\n" },
-	{ "bisect-run", cmd_bisect_run, CMD_BOOTS | CMD_BISECT, "[-c CMD | --test DIR]",
+	{ "bisect-run", cmd_bisect_run, CMD_BOOTS | CMD_BISECT,
+	  "[-c CMD | --test DIR] [--check GOOD BAD]",
 	  "build and boot the kernel tree here, for git bisect run",
 	  "For 'git bisect run mkdistro bisect-run [OPTIONS]' in your kernel tree: build\n"
 	  "the tree (the current directory, or --linux DIR) out of tree, boot it, and\n"
@@ -719,7 +800,11 @@ static const struct cmd cmds[] = {
 	  "      --bad-on LIST    the boot failures that count as bad: panic, init,\n"
 	  "                       stall, timeout, reboot (default: all); the others skip\n"
 	  "      --repeat N       boot N times: bad when any boot is (flaky bugs)\n"
-	  "      --system DIR     the system directory to build in\n" },
+	  "      --system DIR     the system directory to build in\n"
+	  "      --check GOOD BAD before a bisection: judge the two commits the same\n"
+	  "                       way, each built from a copy of it (your tree and its\n"
+	  "                       index are left as they are); exit 0 when GOOD is\n"
+	  "                       good and BAD is bad, else 1\n" },
 	{ "check", cmd_check, CMD_KERNEL, "",
 	  "check the built system for what would break its boot",
 	  "Build if needed, then read the kernel's .config and the initramfs and report\n"
@@ -915,7 +1000,7 @@ static int set_dir_option(char **field, const struct cmd *cmd, const char *optio
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
        OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT,
-       OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT };
+       OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT };
 
 static const char shortopts[] = "f:j:vc:h";
 
@@ -1026,6 +1111,7 @@ static int mkdistro_main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "system", required_argument, NULL, OPT_SYSTEM },
 		{ "boot", no_argument, NULL, OPT_BOOT },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT },
@@ -1034,7 +1120,7 @@ static int mkdistro_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
-	int help = 0, c, boot_opt = 0, bisect_opt = 0;
+	int help = 0, c, boot_opt = 0, bisect_opt = 0, check = 0;
 
 	if (o.jobs < 1)
 		o.jobs = 1;
@@ -1111,6 +1197,7 @@ static int mkdistro_main(int argc, char **argv)
 			break;
 		case OPT_SYSTEM: o.system = optarg; bisect_opt = 1; break;
 		case OPT_BOOT: bisect_opt = 1; break;
+		case OPT_CHECK: check = 1; bisect_opt = 1; break;
 		case 'h': help = 1; break;
 		case 'V': printf("mkdistro %s\n", MKDISTRO_VERSION); return 0;
 		default:
@@ -1132,6 +1219,15 @@ static int mkdistro_main(int argc, char **argv)
 		return 0;
 	}
 	int args = cmd->flags & (CMD_DIR | CMD_COMPONENT) ? 1 : 0;
+	if ((cmd->flags & CMD_BISECT) && check) {
+		if (optind + 3 > argc) {
+			warn("bisect-run: --check needs two commits: --check GOOD BAD");
+			return 2;
+		}
+		o.check_good = argv[optind + 1];
+		o.check_bad = argv[optind + 2];
+		args = 2;
+	}
 	if (optind + 1 + args < argc) {
 		warn("%s: unexpected argument '%s'", cmd->name, argv[optind + 1 + args]);
 		return 2;
@@ -1156,8 +1252,8 @@ static int mkdistro_main(int argc, char **argv)
 		return 2;
 	}
 	if (bisect_opt && !(cmd->flags & CMD_BISECT)) {
-		warn("%s: --test, --boot, --bad-on, --repeat and --system belong to 'mkdistro "
-		     "bisect-run'", cmd->name);
+		warn("%s: --test, --boot, --bad-on, --repeat, --system and --check belong to "
+		     "'mkdistro bisect-run'", cmd->name);
 		return 2;
 	}
 	if (o.command && o.test_dir) {

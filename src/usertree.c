@@ -173,3 +173,58 @@ char *usertree_describe(const char *dir)
 	free(commit);
 	return s;
 }
+
+int usertree_checkout(const char *tree, const char *rev, const char *dest, const char *index,
+		      const char *log, char **id)
+{
+	if (proc_need("git", "git") < 0)
+		return -1;
+	struct buf gitdir = {0}, commit = {0};
+	char *spec = xasprintf("%s^{commit}", rev);
+	int rc = -1;
+	if (git(tree, "rev-parse", "--absolute-git-dir", NULL, &gitdir) < 0 || !gitdir.len) {
+		warn("'%s' is not a git work tree: --check needs the commits of one", tree);
+		goto out;
+	}
+	if (git(tree, "rev-parse", "--verify", spec, &commit) < 0 || commit.len < 40) {
+		warn("'%s' is not a commit of '%s' (git rev-parse --verify found none)", rev, tree);
+		goto out;
+	}
+	gitdir.s[strcspn(gitdir.s, "\n")] = '\0';
+	commit.s[strcspn(commit.s, "\n")] = '\0';
+	if (mkdir_p(dest, 0755) < 0)
+		goto out;
+	/* git's own environment, with the index moved out of TREE. */
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xcalloc(n + 2, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "GIT_", 4))
+			env[k++] = environ[i];
+	char *ienv = xasprintf("GIT_INDEX_FILE=%s", index);
+	env[k++] = ienv;
+	char *gd = xasprintf("--git-dir=%s", gitdir.s), *wt = xasprintf("--work-tree=%s", dest);
+	/* --reset: whatever DEST's index held; -u: the files that differ. */
+	char *argv[] = { "git", "--no-optional-locks", gd, wt, "read-tree", "--reset", "-u",
+			 commit.s, NULL };
+	int st = proc_run(argv, NULL, log, env);
+	if (st == 0) {
+		*id = buf_steal(&commit);
+		rc = 0;
+	} else if (st > 0) {
+		warn("'git read-tree' of %s into '%s' exited with status %d (see %s)", rev, dest, st,
+		     log);
+	}
+	free(gd);
+	free(wt);
+	free(ienv);
+	free(env);
+out:
+	free(spec);
+	buf_free(&gitdir);
+	buf_free(&commit);
+	return rc;
+}

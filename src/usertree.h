@@ -37,4 +37,15 @@ int usertree_git(const char *dir, char **commit, int *dirty);
  * commit 1a2b3c4d5e6f, clean" or "not a git work tree" (new memory). */
 char *usertree_describe(const char *dir);
 
+/* Put the files of REV (a commit, tag or branch git can name) of the git
+ * work tree TREE into DEST, a directory of mkdistro's own, and write
+ * nothing into TREE: git reads TREE's repository, and DEST's index is
+ * INDEX, a file outside TREE. Files that REV has as DEST had them keep
+ * their modification times, so that a build of DEST after another commit
+ * compiles only what differs. *ID gets REV's commit id (new memory).
+ * Returns 0, or -1 after warn() naming REV or what git said, the command
+ * having written its output to LOG. */
+int usertree_checkout(const char *tree, const char *rev, const char *dest, const char *index,
+		      const char *log, char **id);
+
 #endif

@@ -97,3 +97,8 @@ expect_eq "--bad-on with build: 2" 2 "$status"
 check "... saying whose option it is" sh -c 'printf "%s" "$1" | grep -q "belong to .mkdistro bisect-run."' - "$out"
 run_out "$MKDISTRO" bisect-run -c true --test "$d"
 expect_eq "bisect-run with -c and --test: 125" 125 "$status"
+run_out "$MKDISTRO" bisect-run --check HEAD~1
+expect_eq "bisect-run --check with one commit: 125" 125 "$status"
+check "... asking for both ends" sh -c 'printf "%s" "$1" | grep -q -- "--check needs two commits: --check GOOD BAD"' - "$out"
+run_out "$MKDISTRO" build --check
+expect_eq "--check with build: 2" 2 "$status"

@@ -196,3 +196,24 @@ sed 's/^/  | /' "$logs/bisect-steps.log" | grep '^  | git bisect'
 check "it skipped a commit that does not build" sh -c 'grep -q "^git bisect skip \($2\|$3\)" "$1"' - "$logs/bisect-steps.log" "$c2" "$c3"
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/bisect.log" | tail -40
 git bisect reset -q
+
+# --check GOOD BAD: both ends judged before a bisection, each built from a
+# copy of the commit; the user's tree, its index and HEAD stay as they are.
+git checkout -q "$c6"
+index_before=$(sha256sum < "$(git rev-parse --git-dir)/index")
+head_before=$(git rev-parse HEAD)
+status_before=$(git status --porcelain --ignored)
+run_out bisect_run --check "$c0" "$c5"
+expect_eq "bisect-run --check GOOD BAD with a good GOOD and a bad BAD: 0" 0 "$status"
+check "... saying both" sh -c 'printf "%s" "$1" | grep -q "bisect-run --check: $2 is good and $3 is bad: ready for"' - "$out" "$c0" "$c5"
+check "... having judged BAD by its panic" sh -c 'printf "%s" "$1" | grep -q "BAD $2 (.*): bad: the boot failed (panic)"' - "$out" "$c5"
+[ $status -eq 0 ] || printf '%s\n' "$out" | grep -v "^[a-z:]*| " | tail -30
+run_out bisect_run --check "$c5" "$c6"
+expect_eq "bisect-run --check with a bad GOOD: 1" 1 "$status"
+check "... naming the end that is wrong" sh -c 'printf "%s" "$1" | grep -q "GOOD $2 is bad, not good"' - "$out" "$c5"
+run_out bisect_run --check no-such-commit "$c5"
+expect_eq "bisect-run --check with a name that is no commit: 1" 1 "$status"
+check "... naming it" sh -c 'printf "%s" "$1" | grep -q "no-such-commit. is not a commit of"' - "$out"
+expect_eq "--check left HEAD as it was" "$head_before" "$(git rev-parse HEAD)"
+expect_eq "--check left the tree's index as it was" "$index_before" "$(sha256sum < "$(git rev-parse --git-dir)/index")"
+expect_eq "--check left the tree's files as they were" "$status_before" "$(git status --porcelain --ignored)"

@@ -161,6 +161,81 @@ static void test_git(void **state)
 	free(t);
 }
 
+/* A commit's files into a directory of our own: the tree, its index and
+ * HEAD untouched; unchanged files keep their times the next time. */
+static void test_checkout(void **state)
+{
+	if (!have_program("git"))
+		skip();
+	char *t = path_join(dir.path, "t");
+	assert_int_equal(git(t, "init", "-q", NULL), 0);
+	assert_int_equal(git(t, "add", "-A", NULL), 0);
+	assert_int_equal(git(t, "commit", "-qm", "one"), 0);
+	write_test_file(t, "init/main.c", "int two;\n");
+	assert_int_equal(git(t, "commit", "-qam", "two"), 0);
+	write_test_file(t, "init/main.c", "int dirty;\n");
+	char *index = path_join(t, ".git/index"), *head = path_join(t, ".git/HEAD");
+	size_t n;
+	char *index_before = read_file(index, &n), *head_before = read_file(head, NULL);
+
+	char *dest = path_join(dir.path, "copy"), *dindex = path_join(dir.path, "copy.index");
+	char *log = path_join(dir.path, "copy.log"), *id = NULL;
+	assert_int_equal(usertree_checkout(t, "HEAD~1", dest, dindex, log, &id), 0);
+	assert_int_equal(strlen(id), 40);
+	char *main_c = path_join(dest, "init/main.c"), *kconfig = path_join(dest, "Kconfig");
+	char *text = read_file(main_c, NULL);
+	assert_string_equal(text, "int x;\n");
+	free(text);
+	struct stat k1, k2;
+	assert_int_equal(stat(kconfig, &k1), 0);
+	free(id);
+	assert_int_equal(usertree_checkout(t, "HEAD", dest, dindex, log, &id), 0);
+	text = read_file(main_c, NULL);
+	assert_string_equal(text, "int two;\n");
+	free(text);
+	assert_int_equal(stat(kconfig, &k2), 0);
+	assert_int_equal(k1.st_mtim.tv_sec, k2.st_mtim.tv_sec);
+	assert_int_equal(k1.st_mtim.tv_nsec, k2.st_mtim.tv_nsec);
+	char *dgit = path_join(dest, ".git");
+	assert_false(path_exists(dgit));
+	free(dgit);
+
+	/* A name that is no commit: said, nothing done. */
+	struct capture c;
+	capture_start(&c, 2);
+	char *none = NULL;
+	assert_int_equal(usertree_checkout(t, "no-such-branch", dest, dindex, log, &none), -1);
+	char *err = capture_end(&c);
+	assert_non_null(strstr(err, "'no-such-branch' is not a commit of"));
+	assert_null(none);
+	free(err);
+
+	/* The user's tree as it was: its edit, its index, its HEAD. */
+	char *user_c = path_join(t, "init/main.c");
+	text = read_file(user_c, NULL);
+	assert_string_equal(text, "int dirty;\n");
+	free(text);
+	free(user_c);
+	size_t m;
+	char *index_after = read_file(index, &m), *head_after = read_file(head, NULL);
+	assert_int_equal(n, m);
+	assert_memory_equal(index_before, index_after, n);
+	assert_string_equal(head_before, head_after);
+	free(index_before);
+	free(index_after);
+	free(head_before);
+	free(head_after);
+	free(index);
+	free(head);
+	free(id);
+	free(main_c);
+	free(kconfig);
+	free(dest);
+	free(dindex);
+	free(log);
+	free(t);
+}
+
 static void test_kdiag(void **state)
 {
 	assert_null(kdiag_explain("  CC init/main.o\n  LD vmlinux\n"));
@@ -195,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_git, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kdiag, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
