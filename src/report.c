@@ -130,6 +130,23 @@ static int boot_ok(const struct report *r)
 	return r->boot.result && !strcmp(r->boot.result, "ok");
 }
 
+/* The boot times as a flow mapping: JSON's (keys quoted) or, for TAP's
+ * YAML, the same without the quotes. */
+static void times_map(struct buf *b, const struct report_boot *o, int quoted)
+{
+	static const char *const keys[] = { "first_output", "init", "prompt" };
+	const double v[] = { o->first_output, o->init, o->prompt };
+	const char *q = quoted ? "\"" : "";
+	buf_addstr(b, "{");
+	for (size_t i = 0; i < 3; i++) {
+		buf_printf(b, "%s%s%s%s: ", i ? ", " : "", q, keys[i], q);
+		json_secs(b, v[i]);
+	}
+	buf_printf(b, ", %saccelerator%s: ", q, q);
+	json_str(b, o->accel);
+	buf_addstr(b, "}");
+}
+
 static void write_json(struct buf *b, const struct report *r)
 {
 	const struct report_boot *o = &r->boot;
@@ -142,15 +159,9 @@ static void write_json(struct buf *b, const struct report *r)
 	json_str(b, o->diagnosis && *o->diagnosis ? o->diagnosis : NULL);
 	buf_addstr(b, ",\n    \"evidence\": ");
 	json_lines(b, o->evidence);
-	buf_addstr(b, ",\n    \"times\": {\"first_output\": ");
-	json_secs(b, o->first_output);
-	buf_addstr(b, ", \"init\": ");
-	json_secs(b, o->init);
-	buf_addstr(b, ", \"prompt\": ");
-	json_secs(b, o->prompt);
-	buf_addstr(b, ", \"accelerator\": ");
-	json_str(b, o->accel);
-	buf_addstr(b, "}\n  },\n  \"tests\": [");
+	buf_addstr(b, ",\n    \"times\": ");
+	times_map(b, o, 1);
+	buf_addstr(b, "\n  },\n  \"tests\": [");
 	for (size_t i = 0; i < r->ncases; i++) {
 		const struct report_case *c = &r->cases[i];
 		buf_addstr(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
@@ -216,15 +227,9 @@ static void write_tap(struct buf *b, const struct report *r)
 		tap_field(b, "message", o->diagnosis);
 	if (o->evidence && *o->evidence)
 		tap_field(b, "evidence", o->evidence);
-	buf_addstr(b, "  times: {first_output: ");
-	json_secs(b, o->first_output);
-	buf_addstr(b, ", init: ");
-	json_secs(b, o->init);
-	buf_addstr(b, ", prompt: ");
-	json_secs(b, o->prompt);
-	buf_addstr(b, ", accelerator: ");
-	json_str(b, o->accel);
-	buf_addstr(b, "}\n  ...\n");
+	buf_addstr(b, "  times: ");
+	times_map(b, o, 0);
+	buf_addstr(b, "\n  ...\n");
 	for (size_t i = 0; i < r->ncases; i++) {
 		const struct report_case *c = &r->cases[i];
 		buf_printf(b, "%s %zu - ", c->passed ? "ok" : "not ok", i + 2);
