@@ -159,7 +159,8 @@ expect_eq "bisect-run -c CMD that fails: 1" 1 "$status"
 check "... naming the command's status" sh -c 'printf "%s" "$1" | grep -q "bad: the guest command exited 3"' - "$out"
 run_out bisect_run --test "$guest_tests"
 expect_eq "bisect-run --test DIR with a failing script: 1" 1 "$status"
-check "... naming the scripts" sh -c 'printf "%s" "$1" | grep -q "FAIL fails.sh" && printf "%s" "$1" | grep -q "bad: 1 guest test script failed"' - "$out"
+check "... naming the scripts" sh -c 'printf "%s" "$1" | grep -q "^FAIL $2/fails.sh: exit status 1" && printf "%s" "$1" | grep -q "bad: 1 guest test script failed"' - "$out" "$guest_tests"
+[ $status -eq 1 ] || printf '%s\n' "$out" | grep -v "^[a-z:]*| " | tail -20
 run_out bisect_run --repeat 2
 expect_eq "bisect-run --repeat 2 on a good commit: 0" 0 "$status"
 check "... after two boots" sh -c 'printf "%s" "$1" | grep -q "boot 2 of 2: good"' - "$out"
