@@ -259,24 +259,16 @@ static void compiler_inputs(const struct build *b, struct step_inputs *in)
 	step_input_str(in, "target cflags", b->arch->target_cflags ? b->arch->target_cflags : "");
 }
 
-/* The user's tree's state (usertree_state), walked once per process:
- * step keys are computed at the start of a build, and a tree edited
- * while it runs counts at the next one. */
-static const struct tree_state {
-	char all[SHA256_HEX_LEN + 1], kconfig[SHA256_HEX_LEN + 1];
-} *tree_state(const struct build *b)
+/* The user's tree's state, walked at the first call for B (build.h). */
+static void tree_state(struct build *b)
 {
-	static struct tree_state st;
-	static char *walked;
-	if (!walked || strcmp(walked, b->cfg->linux_source)) {
-		if (usertree_state(b->cfg->linux_source, st.all, st.kconfig) < 0) {
-			snprintf(st.all, sizeof(st.all), "unreadable");
-			snprintf(st.kconfig, sizeof(st.kconfig), "unreadable");
-		}
-		free(walked);
-		walked = xstrdup(b->cfg->linux_source);
+	if (b->tree_walked)
+		return;
+	if (usertree_state(b->cfg->linux_source, b->tree_all, b->tree_kconfig) < 0) {
+		snprintf(b->tree_all, sizeof(b->tree_all), "unreadable");
+		snprintf(b->tree_kconfig, sizeof(b->tree_kconfig), "unreadable");
 	}
-	return &st;
+	b->tree_walked = 1;
 }
 
 static void kconfig_inputs(void *ctx, struct step_inputs *in)
@@ -304,7 +296,8 @@ static void kconfig_inputs(void *ctx, struct step_inputs *in)
 	}
 	if (b->cfg->linux_source) {
 		step_input_str(in, "linux tree", b->cfg->linux_source);
-		step_input_str(in, "linux tree Kconfig", tree_state(b)->kconfig);
+		tree_state(b);
+		step_input_str(in, "linux tree Kconfig", b->tree_kconfig);
 	}
 }
 
@@ -428,8 +421,10 @@ static void kernel_inputs(void *ctx, struct step_inputs *in)
 	/* The user's tree: any edit makes the step run, and kbuild, which
 	 * knows what depends on what, rebuilds what it must. */
 	struct build *b = ctx;
-	if (b->cfg->linux_source)
-		step_input_str(in, "linux tree files", tree_state(b)->all);
+	if (b->cfg->linux_source) {
+		tree_state(b);
+		step_input_str(in, "linux tree files", b->tree_all);
+	}
 }
 
 /* Under build/: what the user's tree was when its kernel was built. */

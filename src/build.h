@@ -29,6 +29,11 @@ struct build {
 	int jobs;       /* make -j */
 	int offline;    /* no downloads */
 	struct plan plan;
+	/* The user's tree's state (usertree_state), walked once per build:
+	 * step keys are computed at its start, and a tree edited while it
+	 * runs counts at the next one. */
+	int tree_walked;
+	char tree_all[SHA256_HEX_LEN + 1], tree_kconfig[SHA256_HEX_LEN + 1];
 };
 
 /* The parts whose configuration is edited by hand (menuconfig, config):

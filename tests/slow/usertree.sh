@@ -197,7 +197,7 @@ git bisect log > "$logs/bisect-steps.log"
 sed 's/^/  | /' "$logs/bisect-steps.log" | grep '^  | git bisect'
 check "it skipped a commit that does not build" sh -c 'grep -q "^git bisect skip \($2\|$3\)" "$1"' - "$logs/bisect-steps.log" "$c2" "$c3"
 [ $status -eq 0 ] || grep -v "^[a-z:]*| " "$logs/bisect.log" | tail -40
-git bisect reset -q
+git bisect reset > /dev/null
 
 # --check GOOD BAD: both ends judged before a bisection, each built from a
 # copy of the commit; the user's tree, its index and HEAD stay as they are.
