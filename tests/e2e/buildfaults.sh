@@ -23,8 +23,9 @@ c=$(tmpdir)
 
 # --- disk full while out/initrd.img is written --------------------------
 # Inside the namespace out/ is a tmpfs holding what it held except
-# initrd.img, with 64 KiB to spare: the initramfs step (stale, as its
-# output is missing) cannot write the image. Outside, nothing changes but
+# initrd.img, with 64 KiB to spare: the initrd step (stale, as its
+# output is missing), which joins the root archive and the modules' into
+# it, cannot write the image. Outside, nothing changes but
 # the step's stamp, which is gone: the next build redoes the step.
 if ! unshare -Urm true 2> "$c/unshare.err"; then
 	echo "ok - disk full: # SKIP no user namespaces here: $(cat "$c/unshare.err")"
@@ -44,17 +45,17 @@ else
 	expect_eq "disk full: the namespace and tmpfs were set up" 0 $?
 	check "disk full: the build fails" [ "$(cat "$c/full.status")" -ne 0 ]
 	check "disk full: the error names out/initrd.img and ENOSPC" \
-		grep -q "^mkdistro: compress '$w/out/initrd.img' with gzip: .*No space left on device$" "$c/full.err"
-	check "disk full: the step is reported failed" grep -q "step 'initramfs' failed" "$c/full.err"
+		grep -q "^mkdistro: write '$w/out/initrd.img': No space left on device$" "$c/full.err"
+	check "disk full: the step is reported failed" grep -q "step 'initrd' failed" "$c/full.err"
 	expect_eq "disk full: no image and no temporary file in out/" \
 		"$(cat "$c/full.before")" "$(cat "$c/full.after")"
 	[ -s "$c/full.err" ] && sed 's/^/  | /' "$c/full.err" | head -5
-	check "disk full: the initramfs step has no stamp" [ ! -e build/stamps/initramfs.stamp ]
+	check "disk full: the initrd step has no stamp" [ ! -e build/stamps/initrd.stamp ]
 	check "disk full: the real out/initrd.img is untouched" \
 		[ "$(sha256sum out/initrd.img | cut -d' ' -f1)" = "$sha_before" ]
 	"$MKDISTRO" build > "$c/after-full.log" 2>&1
 	check "disk full: the next build succeeds" [ $? -eq 0 ]
-	check "disk full: ... and redoes the initramfs step" grep -q "^initramfs done in" "$c/after-full.log"
+	check "disk full: ... and redoes the initrd step" grep -q "^initrd done in" "$c/after-full.log"
 	check "disk full: ... to the same image" \
 		[ "$(sha256sum out/initrd.img | cut -d' ' -f1)" = "$sha_before" ]
 fi
