@@ -95,7 +95,10 @@ run_e2e() {
 		name=$(basename "$t" .sh)
 		echo "== e2e $name"
 		log=$(mktemp)
+		t0=$(date +%s)
 		sh "$t" 2>&1 | tee "$log"
+		# For keeping CI within its time: what each script took.
+		echo "# e2e $name took $(($(date +%s) - t0)) s"
 		rc=$(sed -n 's/^# exit status \([0-9]*\)$/\1/p' "$log" | tail -1)
 		sk=$(grep -c '^ok .*# SKIP' "$log")
 		p=$(($(grep -c '^ok ' "$log") - sk))
