@@ -15,7 +15,7 @@ set -eu
 PKGS="gcc make pkg-config ca-certificates libcurl4-openssl-dev libarchive-dev
 libssl-dev libinih-dev libcmocka-dev flex bison bc libelf-dev rsync cpio perl
 xz-utils bzip2 gzip lz4 zstd python3 qemu-system-x86 libncurses-dev procps
-clang libclang-rt-14-dev kmod $*"
+clang libclang-rt-14-dev kmod gdb $*"
 
 SRC_LIST=/etc/apt/sources.list.d/mkdistro-deb-src.sources
 

@@ -38,6 +38,7 @@ struct opts {
 	int no_check;
 	char **qemu_args;             /* NULL-terminated, or NULL */
 	size_t nqemu_args;
+	int gdb_port;                 /* --gdb[=PORT]: QEMU's gdb stub, 0: none */
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
@@ -113,6 +114,8 @@ static const char boot_help[] =
 	"                    the shell is ready (default: 60 under TCG, 15 under KVM)\n"
 	"      --qemu-arg A  pass A on to QEMU (repeat for more)\n"
 	"      --no-check    boot without checking the system first\n"
+	"      --gdb[=PORT]  start QEMU stopped, its gdb stub on 127.0.0.1:PORT\n"
+	"                    (default 1234), and print how to connect gdb\n"
 	"      --format tap|junit|json\n"
 	"                    print the results in that format on stdout (run: with\n"
 	"                    -c or --time; the command's output goes into it, and\n"
@@ -404,10 +407,38 @@ static int cmd_check(struct opts *o, struct config *cfg)
 }
 
 /* The boot of B's outputs with O's options; free with boot_free(). */
+/* --gdb: how to connect, said before QEMU starts (stopped). The built
+ * kernel's vmlinux has its symbols; a given image's are the user's. */
+static void gdb_hint(const struct build *b, const struct opts *o)
+{
+	const char *gdb = have_program("gdb-multiarch") ? "gdb-multiarch"
+			  : arch_host() == b->arch && have_program("gdb") ? "gdb" : NULL;
+	char *obj = b->cfg->kernel_image ? NULL : build_objdir(b, BUILD_KERNEL);
+	char *vmlinux = obj ? path_join(obj, "vmlinux") : NULL;
+	fprintf(stderr, "mkdistro: QEMU starts stopped, its gdb stub on 127.0.0.1:%d; from another "
+		"terminal:\n  %s %s%s-ex 'target remote 127.0.0.1:%d'\n", o->gdb_port,
+		gdb ? gdb : "gdb-multiarch", vmlinux ? vmlinux : "", vmlinux ? " " : "", o->gdb_port);
+	if (!gdb)
+		fprintf(stderr, "mkdistro: (gdb-multiarch: install the Debian package "
+			"'gdb-multiarch')\n");
+	if (!vmlinux)
+		fprintf(stderr, "mkdistro: (the kernel image given has no symbols for gdb: load "
+			"its vmlinux with 'file VMLINUX')\n");
+	fprintf(stderr, "mkdistro: 'continue' in gdb starts the guest; the boot's time limits "
+		"are off unless given\n");
+	free(obj);
+	free(vmlinux);
+}
+
+/* A time limit that does not come (a year). */
+#define GDB_NO_LIMIT (365.0 * 24 * 3600)
+
 static struct boot boot_of(const struct build *b, const struct opts *o)
 {
 	if (b->arch->known_issue)
 		warn("%s: known issue: %s (mkdistro arches)", b->arch->name, b->arch->known_issue);
+	if (o->gdb_port)
+		gdb_hint(b, o);
 	struct boot boot = {
 		.arch = b->arch,
 		/* The user's file by its name (out/vmlinuz is a copy of it). */
@@ -415,8 +446,9 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		.initrd = build_initrd_path(b),
 		.append = build_cmdline(b),
 		.memory_mb = b->cfg->memory_mb,
-		.timeout = o->timeout,
-		.idle_timeout = o->idle_timeout,
+		/* Stopped for gdb, a guest takes the time its user does. */
+		.timeout = o->timeout > 0 || !o->gdb_port ? o->timeout : GDB_NO_LIMIT,
+		.idle_timeout = o->idle_timeout > 0 || !o->gdb_port ? o->idle_timeout : GDB_NO_LIMIT,
 		.command_timeout = o->command_timeout,
 		.log = o->log,
 		.qemu_args = o->qemu_args,
@@ -1000,7 +1032,7 @@ static int set_dir_option(char **field, const struct cmd *cmd, const char *optio
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
        OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT,
-       OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT };
+       OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT, OPT_GDB };
 
 static const char shortopts[] = "f:j:vc:h";
 
@@ -1112,6 +1144,7 @@ static int mkdistro_main(int argc, char **argv)
 		{ "system", required_argument, NULL, OPT_SYSTEM },
 		{ "boot", no_argument, NULL, OPT_BOOT },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "gdb", optional_argument, NULL, OPT_GDB },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT },
@@ -1171,6 +1204,27 @@ static int mkdistro_main(int argc, char **argv)
 			boot_opt = 1;
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
+		case OPT_GDB: {
+			static char stub[32];
+			if (!optarg)
+				o.gdb_port = 1234;
+			else if (sscanf(optarg, "%d%c", &o.gdb_port, (char[1]){0}) != 1 ||
+				 o.gdb_port < 1 || o.gdb_port > 65535) {
+				warn("--gdb='%s': expected a TCP port from 1 to 65535 (--gdb alone: 1234)",
+				     optarg);
+				return 2;
+			}
+			/* QEMU stopped, its stub on the loopback interface only. */
+			snprintf(stub, sizeof(stub), "tcp:127.0.0.1:%d", o.gdb_port);
+			static char *gdb_args[] = { "-S", "-gdb", stub };
+			for (size_t i = 0; i < 3; i++) {
+				o.qemu_args = xreallocarray(o.qemu_args, o.nqemu_args + 2, sizeof(char *));
+				o.qemu_args[o.nqemu_args++] = gdb_args[i];
+				o.qemu_args[o.nqemu_args] = NULL;
+			}
+			boot_opt = 1;
+			break;
+		}
 		case OPT_FORMAT:
 			if (report_format_parse(optarg, &o.format) < 0) {
 				warn("--format '%s': expected tap, junit or json", optarg);
@@ -1261,8 +1315,13 @@ static int mkdistro_main(int argc, char **argv)
 		return 2;
 	}
 	if (boot_opt && !boots(cmd)) {
-		warn("%s: --timeout, --idle-timeout, --qemu-arg, --no-check, --format and --log "
-		     "belong to 'mkdistro run' and 'mkdistro test'", cmd->name);
+		warn("%s: --timeout, --idle-timeout, --qemu-arg, --no-check, --gdb, --format and "
+		     "--log belong to 'mkdistro run' and 'mkdistro test'", cmd->name);
+		return 2;
+	}
+	if (o.gdb_port && (cmd->flags & CMD_BISECT)) {
+		warn("bisect-run: --gdb stops every boot for a debugger: debug one commit with "
+		     "'mkdistro run --gdb' instead");
 		return 2;
 	}
 	if ((cmd->flags & CMD_RUN_OPTS) && o.format && !o.command && !o.time) {
