@@ -101,7 +101,7 @@ void step_input_tree(struct step_inputs *in, const char *label, const char *dir)
 	buf_printf(&in->lines, "%s %s\n", label, hex);
 }
 
-static struct step *find(struct plan *p, const char *name)
+static struct step *find(const struct plan *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (!strcmp(p->steps[i].name, name))
@@ -135,16 +135,19 @@ void plan_keys(struct plan *p)
 	}
 }
 
-/* Once S's deps are done: its key again when it is keyed late or a dep's
- * key changed that way. */
+/* Once S's deps are done: its key again when a dep's key changed that
+ * way, or when it is keyed late and a dep ran (what a cached dep made is
+ * what plan_keys read). */
 static void step_rekey(struct plan *p, struct step *s)
 {
 	if (s->key_settled)
 		return;
 	s->key_settled = 1;
-	int again = s->late_key;
-	for (int d = 0; d < STEP_MAX_DEPS && s->deps[d] && !again; d++)
-		again = find(p, s->deps[d])->rekeyed;
+	int again = 0;
+	for (int d = 0; d < STEP_MAX_DEPS && s->deps[d] && !again; d++) {
+		const struct step *dep = find(p, s->deps[d]);
+		again = dep->rekeyed || (s->late_key && dep->state == STEP_DONE);
+	}
 	if (!again)
 		return;
 	char old[sizeof(s->key)];
@@ -155,10 +158,8 @@ static void step_rekey(struct plan *p, struct step *s)
 
 const char *plan_step_key(const struct plan *p, const char *name)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->steps[i].name, name))
-			return p->steps[i].key;
-	return NULL;
+	const struct step *s = find(p, name);
+	return s ? s->key : NULL;
 }
 
 static char *stamp_path(const struct plan *p, const struct step *s)
