@@ -100,22 +100,6 @@ static void set_free(struct nameset *set)
 	memset(set, 0, sizeof(*set));
 }
 
-static int write_all(int fd, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int flush(struct cpio *c)
 {
 	if (c->blen == 0)

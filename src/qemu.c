@@ -280,18 +280,10 @@ static void log_write(struct drive *d, const char *data, size_t n)
 		if (!d->log_cr)
 			buf_addch(&b, data[i]);
 	}
-	size_t off = 0;
-	while (d->log_fd >= 0 && off < b.len) {
-		ssize_t w = write(d->log_fd, b.s + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			warn("write console log:");
-			close(d->log_fd);
-			d->log_fd = -1;
-			break;
-		}
-		off += (size_t)w;
+	if (b.len && write_all(d->log_fd, b.s, b.len) < 0) {
+		warn("write console log:");
+		close(d->log_fd);
+		d->log_fd = -1;
 	}
 	buf_free(&b);
 }

@@ -193,7 +193,7 @@ char *buf_steal(struct buf *b)
 	return s;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {

@@ -49,6 +49,9 @@ char *buf_steal(struct buf *b);
  * "write 'PATH': No space left on device"); then no temporary file is
  * left behind and an existing PATH is untouched. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Write all LEN bytes of DATA to FD (again after EINTR and short
+ * writes). Returns 0, or -1 with errno set. */
+int write_all(int fd, const void *data, size_t len);
 /* Read a whole file into new NUL-terminated memory; *LEN (if not NULL)
  * gets its length. Returns NULL after warn(). */
 char *read_file(const char *path, size_t *len);
