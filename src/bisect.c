@@ -19,6 +19,11 @@ static const struct {
 	{ "reboot", BISECT_CLASS_REBOOT },
 };
 
+const char *bisect_verdict_word(int verdict)
+{
+	return verdict == BISECT_GOOD ? "good" : verdict == BISECT_BAD ? "bad" : "skipped";
+}
+
 const char *bisect_class_names(void)
 {
 	return "panic, init, stall, timeout, reboot (or all)";

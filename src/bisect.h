@@ -25,6 +25,10 @@ enum {
 	BISECT_CLASS_ALL = (1 << 5) - 1,
 };
 
+/* A verdict (BISECT_GOOD, _BAD, _SKIP) as a word for messages: "good",
+ * "bad", "skipped". Static. */
+const char *bisect_verdict_word(int verdict);
+
 /* The names of the classes, comma-separated, for messages. Static. */
 const char *bisect_class_names(void);
 

@@ -406,7 +406,6 @@ static int cmd_check(struct opts *o, struct config *cfg)
 	return errors ? 1 : 0;
 }
 
-/* The boot of B's outputs with O's options; free with boot_free(). */
 /* --gdb: how to connect, said before QEMU starts (stopped). The built
  * kernel's vmlinux has its symbols; a given image's are the user's. */
 static void gdb_hint(const struct build *b, const struct opts *o)
@@ -433,6 +432,7 @@ static void gdb_hint(const struct build *b, const struct opts *o)
 /* A time limit that does not come (a year). */
 #define GDB_NO_LIMIT (365.0 * 24 * 3600)
 
+/* The boot of B's outputs with O's options; free with boot_free(). */
 static struct boot boot_of(const struct build *b, const struct opts *o)
 {
 	if (b->arch->known_issue)
@@ -569,6 +569,16 @@ static int cmd_run(struct opts *o, struct config *cfg)
 	return rc;
 }
 
+/* Where guest_run() puts the initramfs with the test suite (new memory):
+ * in B's build directory, one per process. */
+static char *test_initrd_path(const struct build *b)
+{
+	char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
+	char *tmp = path_join(b->builddir, base);
+	free(base);
+	return tmp;
+}
+
 static int cmd_test(struct opts *o, struct config *cfg)
 {
 	struct build b;
@@ -586,8 +596,7 @@ static int cmd_test(struct opts *o, struct config *cfg)
 		goto out;
 	}
 	struct boot boot = boot_of(&b, o);
-	char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
-	char *tmp = path_join(b.builddir, base);
+	char *tmp = test_initrd_path(&b);
 	fflush(stdout);
 	struct boot_times t = { .first_output = -1, .init = -1, .prompt = -1, .command = -1,
 				.failure = BOOT_ERROR };
@@ -632,7 +641,6 @@ static int cmd_test(struct opts *o, struct config *cfg)
 		free(cases);
 		free(res);
 	}
-	free(base);
 	free(tmp);
 	boot_free(&boot);
 out:
@@ -650,10 +658,8 @@ static void bisect_boot(const struct build *b, const struct boot *boot, const st
 	int rc;
 	fflush(stdout);
 	if (s) {
-		char *base = xasprintf("test-initrd.%ld.img", (long)getpid());
-		char *tmp = path_join(b->builddir, base);
+		char *tmp = test_initrd_path(b);
 		rc = guest_run(boot, s, tmp, stdout, &t, NULL);
-		free(base);
 		free(tmp);
 	} else {
 		rc = qemu_command(boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
@@ -706,23 +712,25 @@ static int bisect_judge(struct opts *o, struct config *cfg, unsigned bad_on,
 static int bisect_check(struct opts *o, struct config *cfg, unsigned bad_on,
 			const struct guest_suite *suite)
 {
-	const char *tree = cfg->linux_source;
+	char *tree = cfg->linux_source;
 	const struct arch *a = arch_find(cfg->arch);
 	if (!a) {
 		warn("unknown architecture '%s'", cfg->arch);
 		return 1;
 	}
-	char *bdir = arch_build_dir(a);
-	char *priv = path_join(bdir, "check-tree"), *index = path_join(bdir, "check-tree.index");
-	char *log = path_join(bdir, "check-tree.log");
+	/* Absolute: the copy is the kernel tree of the builds below. */
+	char *bdir = arch_build_dir(a), *abs = NULL;
+	if (mkdir_p(bdir, 0755) < 0 || !(abs = realpath(bdir, NULL))) {
+		warn("bisect-run --check: '%s':", bdir);
+		free(bdir);
+		return 1;
+	}
+	char *priv = path_join(abs, "check-tree"), *index = path_join(abs, "check-tree.index");
+	char *log = path_join(abs, "check-tree.log");
 	const char *rev[2] = { o->check_good, o->check_bad };
 	const char *end[2] = { "GOOD", "BAD" };
 	const int want[2] = { BISECT_GOOD, BISECT_BAD };
 	int got[2] = { -1, -1 }, ok = 1;
-	char *absprivate = NULL;
-	if (mkdir_p(bdir, 0755) < 0 || !(absprivate = realpath(bdir, NULL)))
-		ok = 0;
-	char *abs = absprivate ? path_join(absprivate, "check-tree") : NULL;
 	for (int i = 0; i < 2 && ok; i++) {
 		char *id = NULL, why[256];
 		unlink(log);
@@ -732,36 +740,30 @@ static int bisect_check(struct opts *o, struct config *cfg, unsigned bad_on,
 		}
 		fprintf(stderr, "mkdistro: bisect-run --check: %s %s is commit %.12s: building it\n",
 			end[i], rev[i], id);
-		cfg->linux_source = abs;
+		cfg->linux_source = priv;
 		got[i] = bisect_judge(o, cfg, bad_on, suite, why, sizeof(why));
-		cfg->linux_source = (char *)tree;
+		cfg->linux_source = tree;
 		fprintf(stderr, "mkdistro: bisect-run --check: %s %s (%.12s): %s\n", end[i], rev[i], id,
 			why);
 		free(id);
 		ok = got[i] == want[i];
 	}
-	int rc = 1;
-	if (ok) {
+	if (ok)
 		fprintf(stderr, "mkdistro: bisect-run --check: %s is good and %s is bad: ready for\n"
 			"  git bisect start %s %s && git bisect run mkdistro bisect-run [the same options]\n",
 			rev[0], rev[1], rev[1], rev[0]);
-		rc = 0;
-	} else {
-		for (int i = 0; i < 2; i++)
-			if (got[i] >= 0 && got[i] != want[i])
-				fprintf(stderr, "mkdistro: bisect-run --check: %s %s is %s, not %s: a "
-					"bisection between them would not find the commit; pick another "
-					"%s commit\n", end[i], rev[i],
-					got[i] == BISECT_SKIP ? "skipped" : got[i] == BISECT_BAD ? "bad" : "good",
-					i ? "bad" : "good", i ? "bad" : "good");
-	}
+	for (int i = 0; i < 2; i++)
+		if (got[i] >= 0 && got[i] != want[i])
+			fprintf(stderr, "mkdistro: bisect-run --check: %s %s is %s, not %s: a bisection "
+				"between them would not find the commit; pick another %s commit\n",
+				end[i], rev[i], bisect_verdict_word(got[i]), bisect_verdict_word(want[i]),
+				bisect_verdict_word(want[i]));
 	free(bdir);
+	free(abs);
 	free(priv);
 	free(index);
 	free(log);
-	free(absprivate);
-	free(abs);
-	return rc;
+	return ok ? 0 : 1;
 }
 
 /* git bisect run's step: build the tree, boot it (--repeat times), and
@@ -1030,6 +1032,14 @@ static int set_dir_option(char **field, const struct cmd *cmd, const char *optio
 	return 0;
 }
 
+/* One more argument for QEMU, after mkdistro's own (--qemu-arg, --gdb). */
+static void add_qemu_arg(struct opts *o, char *arg)
+{
+	o->qemu_args = xreallocarray(o->qemu_args, o->nqemu_args + 2, sizeof(char *));
+	o->qemu_args[o->nqemu_args++] = arg;
+	o->qemu_args[o->nqemu_args] = NULL;
+}
+
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
        OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT,
        OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT, OPT_GDB };
@@ -1198,9 +1208,7 @@ static int mkdistro_main(int argc, char **argv)
 			boot_opt = 1;
 			break;
 		case OPT_QEMU_ARG:
-			o.qemu_args = xreallocarray(o.qemu_args, o.nqemu_args + 2, sizeof(char *));
-			o.qemu_args[o.nqemu_args++] = optarg;
-			o.qemu_args[o.nqemu_args] = NULL;
+			add_qemu_arg(&o, optarg);
 			boot_opt = 1;
 			break;
 		case OPT_NO_CHECK: o.no_check = 1; boot_opt = 1; break;
@@ -1216,12 +1224,9 @@ static int mkdistro_main(int argc, char **argv)
 			}
 			/* QEMU stopped, its stub on the loopback interface only. */
 			snprintf(stub, sizeof(stub), "tcp:127.0.0.1:%d", o.gdb_port);
-			static char *gdb_args[] = { "-S", "-gdb", stub };
-			for (size_t i = 0; i < 3; i++) {
-				o.qemu_args = xreallocarray(o.qemu_args, o.nqemu_args + 2, sizeof(char *));
-				o.qemu_args[o.nqemu_args++] = gdb_args[i];
-				o.qemu_args[o.nqemu_args] = NULL;
-			}
+			add_qemu_arg(&o, "-S");
+			add_qemu_arg(&o, "-gdb");
+			add_qemu_arg(&o, stub);
 			boot_opt = 1;
 			break;
 		}

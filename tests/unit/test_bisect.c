@@ -101,6 +101,10 @@ static void test_verdicts(void **state)
 	expect(&(struct bisect_outcome){ .built = 1, .boot_failure = BOOT_QEMU_EXIT,
 					 .qemu_status = 128 + 9 },
 	       BISECT_CLASS_ALL, BISECT_SKIP, "QEMU ended with status 137");
+	/* The words --check names them with. */
+	assert_string_equal(bisect_verdict_word(BISECT_GOOD), "good");
+	assert_string_equal(bisect_verdict_word(BISECT_BAD), "bad");
+	assert_string_equal(bisect_verdict_word(BISECT_SKIP), "skipped");
 }
 
 static void test_system_dir(void **state)
