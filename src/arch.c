@@ -47,6 +47,7 @@ static const struct arch arches[] = {
 			   SERIAL_8250_KCONFIG,
 		.qemu = "qemu-system-x86_64", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = MICROVM, .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_X86_64, .elf_class64 = 1,
 	},
 	{
@@ -68,6 +69,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-i386", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = "pc", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_PCI,
 		.elf_machine = EM_386, .elf_class64 = 0,
 	},
 	{
@@ -81,6 +83,7 @@ static const struct arch arches[] = {
 		.kconfig = PL011_KCONFIG,
 		.qemu = "qemu-system-aarch64", .qemu_pkg = "qemu-system-arm",
 		.qemu_machine = "virt", .qemu_cpu = "cortex-a53",
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_AARCH64, .elf_class64 = 1,
 	},
 	{
@@ -106,6 +109,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_VFP"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-arm", .qemu_pkg = "qemu-system-arm",
 		.qemu_machine = "virt", .qemu_cpu = "cortex-a15",
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_ARM, .elf_class64 = 0,
 	},
 	{
@@ -128,6 +132,7 @@ static const struct arch arches[] = {
 		.qemu = "qemu-system-riscv64", .qemu_pkg = "qemu-system-misc",
 		.firmware_pkg = "opensbi",
 		.qemu_machine = "virt", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_RISCV, .elf_class64 = 1,
 	},
 	{
@@ -159,6 +164,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_VSX") },
 		.qemu = "qemu-system-ppc64", .qemu_pkg = "qemu-system-ppc",
 		.qemu_machine = "pseries,x-vof=on", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_PCI,
 		.memory_mb = 256, /* pseries takes multiples of 256 MiB */
 		.elf_machine = EM_PPC64, .elf_class64 = 1,
 	},
@@ -175,6 +181,7 @@ static const struct arch arches[] = {
 			   "CONFIG_SCLP_CONSOLE=y\n",
 		.qemu = "qemu-system-s390x", .qemu_pkg = "qemu-system-misc",
 		.qemu_machine = "s390-ccw-virtio", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_CCW,
 		/* Seen here (QEMU 7.2, TCG): the kernel stops in
 		 * sclp_initcall, waiting for the service-signal interrupt,
 		 * before any console exists (earlyprintk shows it). */
@@ -204,6 +211,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mipsel", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_PCI,
 		.elf_machine = EM_MIPS, .elf_class64 = 0,
 	},
 	{
@@ -226,6 +234,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT"), ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-mips", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_PCI,
 		.elf_machine = EM_MIPS, .elf_class64 = 0, .elf_msb = 1,
 	},
 	{
@@ -250,6 +259,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_FPU("CONFIG_MIPS_FP_SUPPORT") },
 		.qemu = "qemu-system-mips64el", .qemu_pkg = "qemu-system-mips",
 		.qemu_machine = "malta", .qemu_cpu = "MIPS64R2-generic",
+		.virtio = ARCH_VIRTIO_PCI,
 		.elf_machine = EM_MIPS, .elf_class64 = 1,
 	},
 	{
@@ -273,6 +283,7 @@ static const struct arch arches[] = {
 		.abi_needs = { ARCH_NEED_TIME32 },
 		.qemu = "qemu-system-m68k", .qemu_pkg = "qemu-system-misc",
 		.qemu_machine = "virt", .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_68K, .elf_class64 = 0, .elf_msb = 1,
 	},
 	{
@@ -294,6 +305,7 @@ static const struct arch arches[] = {
 						       "the kernel cannot execute /init" } },
 		.qemu = "qemu-system-x86_64", .qemu_pkg = "qemu-system-x86",
 		.qemu_machine = MICROVM, .qemu_cpu = NULL,
+		.virtio = ARCH_VIRTIO_MMIO,
 		.elf_machine = EM_X86_64, .elf_class64 = 0,
 	},
 };
@@ -340,6 +352,38 @@ char *arch_packages(const struct arch *a)
 	return xasprintf("%s%s%s%s%s", a->cross_pkg ? a->cross_pkg : "gcc",
 			 " ", a->qemu_pkg, a->firmware_pkg ? " " : "",
 			 a->firmware_pkg ? a->firmware_pkg : "");
+}
+
+char *arch_virtio_device(const struct arch *a, const char *kind)
+{
+	switch (a->virtio) {
+	case ARCH_VIRTIO_MMIO:
+		return xasprintf("virtio-%s-device", kind);
+	case ARCH_VIRTIO_PCI:
+		return xasprintf("virtio-%s-pci", kind);
+	case ARCH_VIRTIO_CCW:
+		return xasprintf("virtio-%s-ccw", kind);
+	case ARCH_VIRTIO_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *arch_virtio_kconfig(const struct arch *a)
+{
+	switch (a->virtio) {
+	case ARCH_VIRTIO_MMIO:
+		/* The command-line devices: how microvm (without ACPI) names
+		 * its transports; the virt machines use the device tree. */
+		return "CONFIG_VIRTIO_MENU\nCONFIG_VIRTIO_MMIO\nCONFIG_VIRTIO_MMIO_CMDLINE_DEVICES\n";
+	case ARCH_VIRTIO_PCI:
+		return "CONFIG_PCI\nCONFIG_VIRTIO_MENU\nCONFIG_VIRTIO_PCI\n";
+	case ARCH_VIRTIO_CCW:
+		return "CONFIG_VIRTIO_MENU\nCONFIG_VIRTIO_CCW\n";
+	case ARCH_VIRTIO_NONE:
+		break;
+	}
+	return "";
 }
 
 char *arch_build_dir(const struct arch *a)

@@ -23,6 +23,16 @@ struct arch_need {
 
 #define ARCH_MAX_NEEDS 3
 
+/* How QEMU's machine attaches virtio devices (shared directories, the
+ * network): the bus of its -device names and the kernel's transport. */
+enum arch_virtio {
+	ARCH_VIRTIO_NONE, /* no virtio devices on this machine */
+	ARCH_VIRTIO_MMIO, /* virtio-*-device on virtio-mmio (device tree, or
+			   * the command line QEMU's microvm writes) */
+	ARCH_VIRTIO_PCI,  /* virtio-*-pci */
+	ARCH_VIRTIO_CCW,  /* virtio-*-ccw (s390x channel I/O) */
+};
+
 struct arch {
 	const char *name;          /* mkdistro's name: "x86_64" */
 	const char *kernel_arch;   /* ARCH= for the kernel: "x86" */
@@ -50,6 +60,7 @@ struct arch {
 	const char *qemu_machine;  /* -M value */
 	const char *qemu_cpu;      /* -cpu value or NULL */
 	int memory_mb;             /* the least guest memory its machine takes, or 0 */
+	enum arch_virtio virtio;   /* its machine's virtio transport */
 	const char *known_issue;   /* why it does not boot yet, or NULL */
 	int elf_machine;           /* e_machine of its ELF files */
 	int elf_class64;           /* 1 for ELFCLASS64 */
@@ -81,6 +92,13 @@ char *arch_packages(const struct arch *a);
  * the name belongs to; NULL for a device nobody knows. Points into the
  * table. */
 const char *arch_console_symbols(const struct arch *a, const char *con);
+/* The QEMU device name of virtio device KIND ("9p", "net") on A's
+ * machine ("virtio-9p-device", "virtio-net-pci"; new memory), or NULL
+ * when the machine has no virtio. */
+char *arch_virtio_device(const struct arch *a, const char *kind);
+/* The kernel symbols, one per line, of A's virtio transport; "" when
+ * the machine has none. Static. */
+const char *arch_virtio_kconfig(const struct arch *a);
 /* The build and output directory names for A: "build" and "out" for the
  * default architecture, "build-NAME" and "out-NAME" for the others, so
  * that several coexist in one directory (new memory). */

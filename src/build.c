@@ -23,10 +23,12 @@
 #include "kimage.h"
 #include "manifest.h"
 #include "modules.h"
+#include "net.h"
 #include "proc.h"
 #include "programs.h"
 #include "qemu.h"
 #include "rootfs.h"
+#include "share.h"
 #include "srctree.h"
 #include "timeline.h"
 #include "toolchain.h"
@@ -136,6 +138,20 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 		for (size_t i = 0; compress_kernel_symbol(i); i++)
 			kconfig_put(out, compress_kernel_symbol(i),
 				    strcmp(compress_kernel_method(i), b->cfg->compression) ? "n" : "y", 0);
+		/* What the system's configuration asks for, only then: the
+		 * default kernel stays as small as it is. */
+		char *feature[2] = { b->cfg->share ? share_kconfig(b->arch) : NULL,
+				     b->cfg->net ? net_kconfig(b->arch) : NULL };
+		for (size_t i = 0; i < 2; i++) {
+			for (const char *p = feature[i]; p && *p;) {
+				size_t len = strcspn(p, "\n");
+				char *sym = xstrndup(p + 7, len - 7);
+				kconfig_put(out, sym, "y", 0);
+				free(sym);
+				p += len + (p[len] == '\n');
+			}
+			free(feature[i]);
+		}
 	}
 	if (b->cfg->kernel_fragment) {
 		if (kconfig_parse_file(b->cfg->kernel_fragment, &user) < 0) {

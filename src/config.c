@@ -24,6 +24,10 @@ static const struct config_key keys[] = {
 	  CONFIG_HOSTNAME, F(hostname) },
 	{ "system", "init", "busybox", "PID 1: busybox (BusyBox init with a shell on the console) "
 	  "or the absolute path of a program in the system, e.g. /usr/bin/myinit", CONFIG_INIT, F(init) },
+	{ "system", "share", "no", "build in what shared directories need (run --share HOSTDIR): "
+	  "9p over virtio in the kernel, the guest's mounts (yes or no)", CONFIG_BOOL, F(share) },
+	{ "system", "net", "no", "build in what the network needs (run --net, --forward): IPv4 and "
+	  "virtio-net in the kernel, the guest's address (yes or no)", CONFIG_BOOL, F(net) },
 	{ "linux", "version", NULL, "kernel version from mkdistro's catalog",
 	  CONFIG_VERSION, F(linux_version) },
 	{ "linux", "fragment", "", "file of CONFIG_ lines applied on top of tinyconfig",

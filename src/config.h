@@ -33,6 +33,8 @@ struct config {
 	char *init;             /* [system] init: "busybox" or an absolute path in the system */
 	int memory_mb;          /* [qemu] memory in MiB */
 	int ccache;             /* [build] ccache: 1 to compile through ccache */
+	int share;              /* [system] share: 1 to build in what run --share needs */
+	int net;                /* [system] net: 1 to build in what run --net needs */
 };
 
 /* How a key's value is checked and stored. */

@@ -12,6 +12,8 @@
 #include <sys/sysmacros.h>
 
 #include "compress.h"
+#include "net.h"
+#include "share.h"
 #include "util.h"
 
 /* Bytes kept of each regular file: enough for an ELF header, its program
@@ -445,6 +447,28 @@ static void need_y(const struct lint_target *t, const char *sym, enum lint_id id
 	free(fix);
 }
 
+/* The kernel symbols (one per line) the feature WHAT ("shared
+ * directories") needs, under KEY ("share") of [system]: each =y, or =m
+ * with a warning that the module must be in the initramfs. */
+static void need_feature(const struct lint_target *t, const char *syms, enum lint_id id,
+			 const char *what, const char *key, struct lint_report *r)
+{
+	char why[160];
+	snprintf(why, sizeof(why), "%s need it ([system] %s = yes)", what, key);
+	for (const char *p = syms; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *sym = xstrndup(p, len);
+		const char *v = kconfig_get(t->kconfig, sym + 7);
+		if (v && !strcmp(v, "m"))
+			add_finding(r, id, 0, sym, "put its module in the initramfs ([linux] modules)",
+				    "built as a module: %s", why);
+		else
+			need_y(t, sym, id, why, r);
+		free(sym);
+		p += len + (p[len] == '\n');
+	}
+}
+
 /* The value of the last KEY= word of CMDLINE (new memory), or NULL. */
 static char *cmdline_value(const char *cmdline, const char *key)
 {
@@ -589,6 +613,14 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 		const struct arch_need *need = t->arch->abi_needs;
 		for (size_t i = 0; (!have_image || elves) && i < ARCH_MAX_NEEDS && need[i].symbol; i++)
 			need_y(t, need[i].symbol, LINT_K_ABI, need[i].why, r);
+		char *syms[2] = { t->share ? share_kconfig(t->arch) : NULL,
+				  t->net ? net_kconfig(t->arch) : NULL };
+		if (syms[0])
+			need_feature(t, syms[0], LINT_K_SHARE, "shared directories", "share", r);
+		if (syms[1])
+			need_feature(t, syms[1], LINT_K_NET, "the network", "net", r);
+		free(syms[0]);
+		free(syms[1]);
 	}
 	free(rdinit);
 	if (have_image)

@@ -8,7 +8,9 @@
  * /dev/console; a kernel without initramfs support, without the
  * decompressor of the archive, without ELF or #! support, or without the
  * driver of the console named on the command line, or without what the
- * architecture's user space needs (floating point, 32-bit time calls). */
+ * architecture's user space needs (floating point, 32-bit time calls),
+ * or without what the system's shares and network need (a module is a
+ * warning: it must be in the initramfs). */
 #ifndef MKDISTRO_LINT_H
 #define MKDISTRO_LINT_H
 
@@ -36,6 +38,8 @@ enum lint_id {
 	LINT_K_BINFMT_SCRIPT, /* no CONFIG_BINFMT_SCRIPT while the image has scripts */
 	LINT_K_CONSOLE,       /* the console's driver is not built in */
 	LINT_K_ABI,           /* an option the architecture's user space needs (FPU, time32) */
+	LINT_K_SHARE,         /* an option shared directories need ([system] share) */
+	LINT_K_NET,           /* an option the network needs ([system] net) */
 };
 
 struct lint_finding {
@@ -66,6 +70,7 @@ struct lint_target {
 	const char *compression; /* the configured method, used when the
 				  * archive's own cannot be told */
 	const char *cmdline;     /* the kernel command line (console=, rdinit=) */
+	int share, net;          /* the system asks for shares, the network */
 };
 
 /* Check T, adding findings to R (zero-initialised by the caller). Never

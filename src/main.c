@@ -15,6 +15,7 @@
 #include "guesttest.h"
 #include "kconfig.h"
 #include "menuconfig.h"
+#include "net.h"
 #include "sysdir.h"
 #include "toolchain.h"
 #include "usertree.h"
@@ -23,6 +24,7 @@
 #include "proc.h"
 #include "qemu.h"
 #include "report.h"
+#include "share.h"
 #include "util.h"
 
 struct opts {
@@ -39,6 +41,9 @@ struct opts {
 	char **qemu_args;             /* NULL-terminated, or NULL */
 	size_t nqemu_args;
 	int gdb_port;                 /* --gdb[=PORT]: QEMU's gdb stub, 0: none */
+	struct share *shares;         /* --share SPEC, in order */
+	size_t nshares;
+	struct net net;               /* --net[=open], --forward H:G */
 	const char *dir;              /* mkdistro test DIR, init DIR */
 	const char *component;        /* menuconfig/config: kernel or busybox */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
@@ -116,6 +121,15 @@ static const char boot_help[] =
 	"      --no-check    boot without checking the system first\n"
 	"      --gdb[=PORT]  start QEMU stopped, its gdb stub on 127.0.0.1:PORT\n"
 	"                    (default 1234), and print how to connect gdb\n"
+	"      --share HOSTDIR[:GUESTDIR][:ro]\n"
+	"                    share HOSTDIR with the guest (9p), mounted on GUESTDIR\n"
+	"                    (default /mnt/NAME) before the shell or command starts;\n"
+	"                    repeat for more ([system] share = yes)\n"
+	"      --net[=open]  give the guest a network (10.0.2.15), closed to the\n"
+	"                    outside and the host unless =open ([system] net = yes)\n"
+	"      --forward HOSTPORT:GUESTPORT\n"
+	"                    forward TCP 127.0.0.1:HOSTPORT to the guest's GUESTPORT\n"
+	"                    (turns --net on; repeat for more)\n"
 	"      --format tap|junit|json\n"
 	"                    print the results in that format on stdout (run: with\n"
 	"                    -c or --time; the command's output goes into it, and\n"
@@ -372,6 +386,8 @@ static int check_built(const struct build *b, const char *kernel_config, int ver
 		.kconfig_bad = bad_kconfig ? kconfig_path : NULL,
 		.compression = b->cfg->compression,
 		.cmdline = cmdline,
+		.share = b->cfg->share,
+		.net = b->cfg->net,
 	};
 	struct lint_report r = {0};
 
@@ -429,8 +445,50 @@ static void gdb_hint(const struct build *b, const struct opts *o)
 	free(vmlinux);
 }
 
+/* --share and --net need a system built for them ([system] share, net)
+ * on a machine with virtio: said before anything is built or booted.
+ * Returns 0, or 2 after warn(). */
+static int links_allowed(const struct opts *o, const struct config *cfg)
+{
+	if (!o->nshares && !o->net.on)
+		return 0;
+	const struct arch *a = cfg->arch ? arch_find(cfg->arch) : arch_default();
+	const char *file = cfg->path ? cfg->path : "mkdistro.conf";
+	if (a && a->virtio == ARCH_VIRTIO_NONE) {
+		warn("%s: QEMU's %s machine (%s) has no virtio devices for it", o->nshares ? "--share"
+			: "--net", a->qemu_machine, a->name);
+		return 2;
+	}
+	if (o->nshares && !cfg->share) {
+		warn("--share: this system is built without shared directories: set 'share = yes' "
+		     "under [system] in %s (the kernel is rebuilt with 9p)", file);
+		return 2;
+	}
+	if (o->net.on && !cfg->net) {
+		warn("--%s: this system is built without a network: set 'net = yes' under [system] "
+		     "in %s (the kernel is rebuilt with IPv4 and virtio-net)",
+		     o->net.nfwd ? "forward" : "net", file);
+		return 2;
+	}
+	return 0;
+}
+
 /* A time limit that does not come (a year). */
 #define GDB_NO_LIMIT (365.0 * 24 * 3600)
+
+/* The kernel command line of B's system, with the words that ask its
+ * start-up for O's shares and network (new memory). */
+static char *boot_cmdline(const struct build *b, const struct opts *o)
+{
+	char *base = build_cmdline(b);
+	char *share = share_cmdline(o->shares, o->nshares);
+	char *net = net_cmdline(&o->net);
+	char *all = xasprintf("%s%s%s%s%s", base, *share ? " " : "", share, *net ? " " : "", net);
+	free(base);
+	free(share);
+	free(net);
+	return all;
+}
 
 /* The boot of B's outputs with O's options; free with boot_free(). */
 static struct boot boot_of(const struct build *b, const struct opts *o)
@@ -444,13 +502,16 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		/* The user's file by its name (out/vmlinuz is a copy of it). */
 		.kernel = b->cfg->kernel_image ? xstrdup(b->cfg->kernel_image) : build_kernel_path(b),
 		.initrd = build_initrd_path(b),
-		.append = build_cmdline(b),
+		.append = boot_cmdline(b, o),
 		.memory_mb = b->cfg->memory_mb,
 		/* Stopped for gdb, a guest takes the time its user does. */
 		.timeout = o->timeout > 0 || !o->gdb_port ? o->timeout : GDB_NO_LIMIT,
 		.idle_timeout = o->idle_timeout > 0 || !o->gdb_port ? o->idle_timeout : GDB_NO_LIMIT,
 		.command_timeout = o->command_timeout,
 		.log = o->log,
+		.shares = o->shares,
+		.nshares = o->nshares,
+		.net = o->net.on ? &o->net : NULL,
 		.qemu_args = o->qemu_args,
 	};
 	return boot;
@@ -1042,7 +1103,8 @@ static void add_qemu_arg(struct opts *o, char *arg)
 
 enum { OPT_TIMEOUT = 256, OPT_IDLE, OPT_QEMU_ARG, OPT_NO_CHECK, OPT_ARCH, OPT_LINUX, OPT_KERNEL,
        OPT_KERNEL_CONFIG, OPT_MODULES, OPT_TEST, OPT_BAD_ON, OPT_REPEAT, OPT_SYSTEM, OPT_BOOT,
-       OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT, OPT_GDB };
+       OPT_CHECK, OPT_FORMAT, OPT_LOG, OPT_COMMAND_TIMEOUT, OPT_GDB, OPT_SHARE, OPT_NET,
+       OPT_FORWARD };
 
 static const char shortopts[] = "f:j:vc:h";
 
@@ -1155,6 +1217,9 @@ static int mkdistro_main(int argc, char **argv)
 		{ "boot", no_argument, NULL, OPT_BOOT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "gdb", optional_argument, NULL, OPT_GDB },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "net", optional_argument, NULL, OPT_NET },
+		{ "forward", required_argument, NULL, OPT_FORWARD },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT },
@@ -1230,6 +1295,23 @@ static int mkdistro_main(int argc, char **argv)
 			boot_opt = 1;
 			break;
 		}
+		case OPT_SHARE:
+			o.shares = xreallocarray(o.shares, o.nshares + 1, sizeof(*o.shares));
+			if (share_parse(optarg, &o.shares[o.nshares]) < 0)
+				return 2;
+			o.nshares++;
+			boot_opt = 1;
+			break;
+		case OPT_NET:
+			if (net_parse_mode(&o.net, optarg) < 0)
+				return 2;
+			boot_opt = 1;
+			break;
+		case OPT_FORWARD:
+			if (net_add_forward(&o.net, optarg) < 0)
+				return 2;
+			boot_opt = 1;
+			break;
 		case OPT_FORMAT:
 			if (report_format_parse(optarg, &o.format) < 0) {
 				warn("--format '%s': expected tap, junit or json", optarg);
@@ -1320,8 +1402,9 @@ static int mkdistro_main(int argc, char **argv)
 		return 2;
 	}
 	if (boot_opt && !boots(cmd)) {
-		warn("%s: --timeout, --idle-timeout, --qemu-arg, --no-check, --gdb, --format and "
-		     "--log belong to 'mkdistro run' and 'mkdistro test'", cmd->name);
+		warn("%s: --timeout, --idle-timeout, --qemu-arg, --no-check, --gdb, --share, --net, "
+		     "--forward, --format and --log belong to 'mkdistro run' and 'mkdistro test'",
+		     cmd->name);
 		return 2;
 	}
 	if (o.gdb_port && (cmd->flags & CMD_BISECT)) {
@@ -1372,8 +1455,14 @@ static int mkdistro_main(int argc, char **argv)
 	}
 	int rc = take_kernel_image(&o, cmd, &cfg);
 	if (rc == 0)
+		rc = links_allowed(&o, &cfg);
+	if (rc == 0)
 		rc = cmd->fn(&o, &cfg);
 	config_free(&cfg);
 	free(o.qemu_args);
+	for (size_t i = 0; i < o.nshares; i++)
+		share_free(&o.shares[i]);
+	free(o.shares);
+	net_free(&o.net);
 	return rc;
 }

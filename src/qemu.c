@@ -105,6 +105,13 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 		argv_add(&a, "-append");
 		argv_add(&a, b->append);
 	}
+	char **links[2] = { share_qemu_args(b->arch, b->shares, b->nshares),
+			    b->net ? net_qemu_args(b->arch, b->net) : NULL };
+	for (size_t i = 0; i < 2; i++) {
+		for (char **p = links[i]; p && *p; p++)
+			argv_add(&a, *p);
+		qemu_argv_free(links[i]);
+	}
 	for (char *const *p = b->qemu_args; p && *p; p++)
 		argv_add(&a, *p);
 	return a.v;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "arch.h"
+#include "net.h"
+#include "share.h"
 #include "util.h"
 
 /* Defaults under TCG; under KVM they are divided by QEMU_KVM_SPEEDUP. */
@@ -35,6 +37,9 @@ struct boot {
 	const char *log;         /* driven boots: write the whole console (\r\n
 				  * as \n) to this file, under a temporary name
 				  * renamed at the end, also on failure; or NULL */
+	const struct share *shares; /* directories shared with the guest */
+	size_t nshares;
+	const struct net *net;   /* the guest's network, or NULL: none */
 	char *const *qemu_args;  /* extra QEMU arguments (NULL-terminated) or
 				  * NULL; not used by the KVM probe */
 	const char *script_note; /* qemu_script only: lines said in comments

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "util.h"
 
 /* /init runs first: mount what the kernel provides, then hand over to
@@ -36,8 +37,35 @@ static const char rcs[] =
 	/* The mode afterwards: a kernel with SHMEM but not TMPFS (arm's
 	 * tinyconfig) has a tmpfs that takes no mount options. */
 	"mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp\n"
-	"mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null\n"
-	"exit 0\n";
+	"mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null\n";
+
+/* A system built for shares or the network sets them up as the kernel
+ * command line asks (share.h, net.h): mkdistro.share=TAG:DIR:ro|rw mounts
+ * the 9p share TAG on DIR, mkdistro.net=ADDR brings eth0 up at ADDR. The
+ * drivers are loaded first when they are modules (a given kernel's). */
+static const char rcs_links[] =
+	"for w in $(cat /proc/cmdline); do\n"
+	"\tcase $w in\n"
+	"\tmkdistro.share=*|mkdistro.net=*)\n"
+	"\t\t[ -d /lib/modules ] && modprobe -qa virtio_mmio virtio_pci 9pnet_virtio 9p "
+	"virtio_net 2>/dev/null ;;\n"
+	"\tesac\n"
+	"\tcase $w in\n"
+	"\tmkdistro.share=*)\n"
+	"\t\tIFS=: read -r tag dir mode <<EOF\n"
+	"${w#*=}\n"
+	"EOF\n"
+	"\t\tmkdir -p \"$dir\" && mount -t 9p -o \"trans=virtio,version=9p2000.L,msize=262144,$mode\" "
+	"\"$tag\" \"$dir\" ||\n"
+	"\t\t\techo \"mkdistro: the shared directory $tag could not be mounted on $dir\" >&2 ;;\n"
+	"\tmkdistro.net=*)\n"
+	"\t\tip link set lo up\n"
+	"\t\t{ ip addr add \"${w#*=}/24\" dev eth0 && ip link set eth0 up &&\n"
+	"\t\t\tip route add default via " NET_GATEWAY "; } ||\n"
+	"\t\t\techo \"mkdistro: the network could not be set up (eth0)\" >&2\n"
+	"\t\techo 'nameserver " NET_DNS "' > /etc/resolv.conf ;;\n"
+	"\tesac\n"
+	"done\n";
 
 /* The kernel is built without ACPI, so a power-off would only halt the
  * CPU and leave QEMU running. QEMU runs with -no-reboot, which turns a
@@ -67,7 +95,7 @@ struct genfile {
 static const struct genfile files[] = {
 	{ "init", init_script, 0755 },
 	{ "etc/inittab", inittab, 0644 },
-	{ "etc/init.d/rcS", rcs, 0755 },
+	{ "etc/init.d/rcS", NULL, 0755 }, /* rcs_text() */
 	{ "etc/init.d/rc.shutdown", rc_shutdown, 0755 },
 	{ "etc/profile", profile, 0644 },
 	{ "etc/passwd", passwd, 0644 },
@@ -76,11 +104,26 @@ static const struct genfile files[] = {
 
 static const char *const dirs[] = { "dev", "etc", "etc/init.d", "proc", "root", "sys", "tmp" };
 
+/* The start-up script of CFG's system (new memory). */
+static char *rcs_text(const struct config *cfg)
+{
+	return xasprintf("%s%sexit 0\n", rcs, cfg->share || cfg->net ? rcs_links : "");
+}
+
+/* The text of FILES[I] for CFG (new memory). */
+static char *file_text(const struct config *cfg, size_t i)
+{
+	return files[i].text ? xstrdup(files[i].text) : rcs_text(cfg);
+}
+
 char *rootfs_generated_text(const struct config *cfg)
 {
 	struct buf b = {0};
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		buf_printf(&b, "%s %o\n%s", files[i].path, (unsigned)files[i].mode, files[i].text);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *text = file_text(cfg, i);
+		buf_printf(&b, "%s %o\n%s", files[i].path, (unsigned)files[i].mode, text);
+		free(text);
+	}
 	buf_printf(&b, "etc/hostname\n%s\n", cfg->hostname);
 	buf_printf(&b, "init %s\n", cfg->init);
 	return buf_steal(&b);
@@ -151,9 +194,13 @@ int rootfs_stage(const struct config *cfg, const char *bbdir, const char *progdi
 		if (r < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (write_in(tmp, files[i].path, files[i].text, files[i].mode) < 0)
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *text = file_text(cfg, i);
+		int w = write_in(tmp, files[i].path, text, files[i].mode);
+		free(text);
+		if (w < 0)
 			goto out;
+	}
 	char *hostname = xasprintf("%s\n", cfg->hostname);
 	int r = write_in(tmp, "etc/hostname", hostname, 0644);
 	free(hostname);
