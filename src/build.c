@@ -140,17 +140,26 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 				    strcmp(compress_kernel_method(i), b->cfg->compression) ? "n" : "y", 0);
 		/* What the system's configuration asks for, only then: the
 		 * default kernel stays as small as it is. */
+		struct buf links_text = {0};
 		char *feature[2] = { b->cfg->share ? share_kconfig(b->arch) : NULL,
 				     b->cfg->net ? net_kconfig(b->arch) : NULL };
-		for (size_t i = 0; i < 2; i++) {
-			for (const char *p = feature[i]; p && *p;) {
-				size_t len = strcspn(p, "\n");
-				char *sym = xstrndup(p + 7, len - 7);
-				kconfig_put(out, sym, "y", 0);
-				free(sym);
-				p += len + (p[len] == '\n');
-			}
-			free(feature[i]);
+		for (size_t i = 0; i < 2; i++)
+			for (const char *p = feature[i]; p && *p; p += strcspn(p, "\n") + 1)
+				buf_printf(&links_text, "%.*s=y\n", (int)strcspn(p, "\n"), p);
+		if (b->cfg->net)
+			buf_addstr(&links_text, net_kconfig_trim());
+		struct kconfig_set links = {0};
+		rc = kconfig_parse(links_text.s ? links_text.s : "", "built-in share and net fragment",
+				   &links);
+		if (rc == 0)
+			kconfig_merge(out, &links);
+		kconfig_free(&links);
+		buf_free(&links_text);
+		free(feature[0]);
+		free(feature[1]);
+		if (rc < 0) {
+			kconfig_free(out);
+			return -1;
 		}
 	}
 	if (b->cfg->kernel_fragment) {

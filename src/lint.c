@@ -447,25 +447,38 @@ static void need_y(const struct lint_target *t, const char *sym, enum lint_id id
 	free(fix);
 }
 
-/* The kernel symbols (one per line) the feature WHAT ("shared
- * directories") needs, under KEY ("share") of [system]: each =y, or =m
- * with a warning that the module must be in the initramfs. */
-static void need_feature(const struct lint_target *t, const char *syms, enum lint_id id,
-			 const char *what, const char *key, struct lint_report *r)
+/* The kernel symbols the system's shares and network need (one per line
+ * in SHARE and NET, either NULL): each =y, or =m with a warning that the
+ * module must be in the initramfs. One both need is named once. */
+static void need_links(const struct lint_target *t, const char *share, const char *net,
+		       struct lint_report *r)
 {
-	char why[160];
-	snprintf(why, sizeof(why), "%s need it ([system] %s = yes)", what, key);
-	for (const char *p = syms; *p;) {
-		size_t len = strcspn(p, "\n");
-		char *sym = xstrndup(p, len);
-		const char *v = kconfig_get(t->kconfig, sym + 7);
-		if (v && !strcmp(v, "m"))
-			add_finding(r, id, 0, sym, "put its module in the initramfs ([linux] modules)",
-				    "built as a module: %s", why);
-		else
-			need_y(t, sym, id, why, r);
-		free(sym);
-		p += len + (p[len] == '\n');
+	const char *lists[2] = { share, net };
+	for (size_t i = 0; i < 2; i++) {
+		for (const char *p = lists[i]; p && *p;) {
+			size_t len = strcspn(p, "\n");
+			char *sym = xstrndup(p, len);
+			p += len + (p[len] == '\n');
+			char *line = xasprintf("%s\n", sym);
+			int both = share && net && strstr(share, line);
+			free(line);
+			if (i == 1 && both) {
+				free(sym);
+				continue;
+			}
+			enum lint_id id = i == 0 ? LINT_K_SHARE : LINT_K_NET;
+			const char *why = both ? "shared directories and the network need it ([system] "
+						 "share = yes, net = yes)"
+					  : i == 0 ? "shared directories need it ([system] share = yes)"
+						   : "the network needs it ([system] net = yes)";
+			const char *v = kconfig_get(t->kconfig, sym + 7);
+			if (v && !strcmp(v, "m"))
+				add_finding(r, id, 0, sym, "put its module in the initramfs ([linux] modules)",
+					    "built as a module: %s", why);
+			else
+				need_y(t, sym, id, why, r);
+			free(sym);
+		}
 	}
 }
 
@@ -615,10 +628,7 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 			need_y(t, need[i].symbol, LINT_K_ABI, need[i].why, r);
 		char *syms[2] = { t->share ? share_kconfig(t->arch) : NULL,
 				  t->net ? net_kconfig(t->arch) : NULL };
-		if (syms[0])
-			need_feature(t, syms[0], LINT_K_SHARE, "shared directories", "share", r);
-		if (syms[1])
-			need_feature(t, syms[1], LINT_K_NET, "the network", "net", r);
+		need_links(t, syms[0], syms[1], r);
 		free(syms[0]);
 		free(syms[1]);
 	}

@@ -62,10 +62,19 @@ void net_free(struct net *n)
 
 char *net_kconfig(const struct arch *a)
 {
-	/* IPv4 on a virtio-net device; NET_CORE is the menu of its driver. */
-	return xasprintf("%sCONFIG_NET\nCONFIG_INET\nCONFIG_NETDEVICES\nCONFIG_NET_CORE\n"
-			 "CONFIG_VIRTIO_NET\n",
+	/* IPv4 on a virtio-net device; NET_CORE is the menu of its driver.
+	 * UNIX: musl's if_nametoindex() asks an AF_UNIX socket, so without
+	 * it "ip ... dev eth0" says there is no eth0. */
+	return xasprintf("%sCONFIG_NET\nCONFIG_INET\nCONFIG_UNIX\nCONFIG_NETDEVICES\n"
+			 "CONFIG_NET_CORE\nCONFIG_VIRTIO_NET\n",
 			 arch_virtio_kconfig(a));
+}
+
+const char *net_kconfig_trim(void)
+{
+	/* Each "default y" once NET is on: measured on x86_64, 6.1, they
+	 * were 70 of the 190 objects the network added. */
+	return "CONFIG_IPV6=n\nCONFIG_ETHTOOL_NETLINK=n\nCONFIG_INET_DIAG=n\nCONFIG_WIRELESS=n\n";
 }
 
 char **net_qemu_args(const struct arch *a, const struct net *n)

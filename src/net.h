@@ -40,6 +40,10 @@ void net_free(struct net *n);
 /* The kernel symbols, one per line, the network needs on A, its virtio
  * transport's included (new memory). */
 char *net_kconfig(const struct arch *a);
+/* Fragment lines ("CONFIG_X=n\n...") that keep what the network's options
+ * would bring in by default out of a tinyconfig kernel (IPv6, ethtool's
+ * netlink interface...): smaller and quicker to build. Static. */
+const char *net_kconfig_trim(void);
 
 /* QEMU's arguments for N on A (NULL-terminated, new memory; free with
  * qemu_argv_free()), or NULL when the network is off. */

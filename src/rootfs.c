@@ -41,8 +41,9 @@ static const char rcs[] =
 
 /* A system built for shares or the network sets them up as the kernel
  * command line asks (share.h, net.h): mkdistro.share=TAG:DIR:ro|rw mounts
- * the 9p share TAG on DIR, mkdistro.net=ADDR brings eth0 up at ADDR. The
- * drivers are loaded first when they are modules (a given kernel's). */
+ * the 9p share TAG on DIR, mkdistro.net=ADDR brings eth0 up at ADDR (with
+ * ifconfig and route: their ioctls need no more than IPv4). The drivers
+ * are loaded first when they are modules (a given kernel's). */
 static const char rcs_links[] =
 	"for w in $(cat /proc/cmdline); do\n"
 	"\tcase $w in\n"
@@ -59,9 +60,9 @@ static const char rcs_links[] =
 	"\"$tag\" \"$dir\" ||\n"
 	"\t\t\techo \"mkdistro: the shared directory $tag could not be mounted on $dir\" >&2 ;;\n"
 	"\tmkdistro.net=*)\n"
-	"\t\tip link set lo up\n"
-	"\t\t{ ip addr add \"${w#*=}/24\" dev eth0 && ip link set eth0 up &&\n"
-	"\t\t\tip route add default via " NET_GATEWAY "; } ||\n"
+	"\t\tifconfig lo 127.0.0.1 up\n"
+	"\t\t{ ifconfig eth0 \"${w#*=}\" netmask 255.255.255.0 up &&\n"
+	"\t\t\troute add default gw " NET_GATEWAY "; } ||\n"
 	"\t\t\techo \"mkdistro: the network could not be set up (eth0)\" >&2\n"
 	"\t\techo 'nameserver " NET_DNS "' > /etc/resolv.conf ;;\n"
 	"\tesac\n"

@@ -10,12 +10,7 @@ c=$(tmpdir)
 gdb=$(command -v gdb-multiarch || command -v gdb)
 check "a gdb is installed (Debian package gdb, from scripts/setup.sh)" [ -n "$gdb" ]
 [ -n "$gdb" ] || exit 1
-# listeners PORT: the local addresses listening on TCP PORT, from
-# /proc/net/tcp and tcp6 (hex address:port, state 0A), as HEX:PORT lines.
-listeners() {
-	awk -v p="$(printf '%04X' "$1")" 'FNR > 1 && $4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }' /proc/net/tcp /proc/net/tcp6
-}
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 "$MKDISTRO" run --gdb="$port" -c 'echo from-the-guest' > "$c/run.out" 2> "$c/run.err" &
 pid=$!

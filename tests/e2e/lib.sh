@@ -70,6 +70,17 @@ descendants() {
 		}'
 }
 
+# listeners PORT: the local addresses listening on TCP PORT, from
+# /proc/net/tcp and tcp6 (state 0A), one hex address a line.
+listeners() {
+	awk -v p="$(printf '%04X' "$1")" 'FNR > 1 && $4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }' /proc/net/tcp /proc/net/tcp6
+}
+
+# free_port: a TCP port nothing listens on at 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # use_built_system: cd into the shared built system ($MKDISTRO_E2E_WORK, or a
 # new directory when the script runs alone, as $w) and bring it up to date;
 # the script ends there when it cannot be built.

@@ -19,6 +19,8 @@
 #include "compress.h"
 #include "cpio.h"
 #include "lint.h"
+#include "net.h"
+#include "share.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -530,6 +532,66 @@ static void test_kernel_fpu(void **state)
 	free(img);
 }
 
+/* A system asking for shares and the network: each option they need is
+ * named when missing (the transport's too), a module is a warning. */
+static void test_kernel_links(void **state)
+{
+	struct testdir *d = *state;
+	char *img = make_image(d->path, "links", 0, "gzip");
+	struct lint_target t = {
+		.arch = arch_find("x86_64"), .initrd = img, .compression = "gzip",
+		.cmdline = "console=ttyS0", .share = 1,
+	};
+	struct lint_report r = {0};
+	char *share = share_kconfig(t.arch);
+	struct buf all = {0};
+	buf_addstr(&all, good_kconfig);
+	for (const char *p = share; *p; p += strcspn(p, "\n") + 1)
+		buf_printf(&all, "%.*s=y\n", (int)strcspn(p, "\n"), p);
+
+	/* Without 9P_FS alone. */
+	char *no9p = xstrdup(all.s);
+	char *at = strstr(no9p, "CONFIG_9P_FS=y");
+	memcpy(at, "CONFIG_9P_FS=n", 14);
+	lint_text(&t, no9p, &r);
+	expect_only(&r, LINT_K_SHARE, "CONFIG_9P_FS", "[system] share = yes");
+	assert_non_null(strstr(r.v[0].fix, "[linux] fragment"));
+	lint_report_free(&r);
+	/* As a module: a warning that names where it must go. */
+	memcpy(at, "CONFIG_9P_FS=m", 14);
+	lint_text(&t, no9p, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.errors, 0);
+	assert_int_equal(r.v[0].id, LINT_K_SHARE);
+	assert_non_null(strstr(r.v[0].fix, "[linux] modules"));
+	lint_report_free(&r);
+	lint_text(&t, all.s, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+
+	/* The network asked for too: its own options, the shared ones once. */
+	t.net = 1;
+	lint_text(&t, all.s, &r);
+	assert_int_equal(r.n, 5);
+	assert_non_null(lint_find(&r, LINT_K_NET));
+	for (size_t i = 0; i < r.n; i++)
+		assert_true(!strcmp(r.v[i].subject, "CONFIG_INET") ||
+			    !strcmp(r.v[i].subject, "CONFIG_NET_CORE") ||
+			    !strcmp(r.v[i].subject, "CONFIG_NETDEVICES") ||
+			    !strcmp(r.v[i].subject, "CONFIG_UNIX") ||
+			    !strcmp(r.v[i].subject, "CONFIG_VIRTIO_NET"));
+	lint_report_free(&r);
+	/* Neither asked for: nothing needed. */
+	t.share = t.net = 0;
+	lint_text(&t, good_kconfig, &r);
+	assert_int_equal(r.n, 0);
+	lint_report_free(&r);
+	free(no9p);
+	buf_free(&all);
+	free(share);
+	free(img);
+}
+
 static void test_bad_archive(void **state)
 {
 	struct testdir *d = *state;
@@ -608,6 +670,7 @@ int main(void)
 		testdir_test(test_console_node),
 		testdir_test(test_kernel_options),
 		testdir_test(test_kernel_fpu),
+		testdir_test(test_kernel_links),
 		testdir_test(test_given_kernel),
 		testdir_test(test_kernel_options_context),
 		testdir_test(test_bad_archive),
