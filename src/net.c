@@ -74,7 +74,8 @@ const char *net_kconfig_trim(void)
 {
 	/* Each "default y" once NET is on: measured on x86_64, 6.1, they
 	 * were 70 of the 190 objects the network added. */
-	return "CONFIG_IPV6=n\nCONFIG_ETHTOOL_NETLINK=n\nCONFIG_INET_DIAG=n\nCONFIG_WIRELESS=n\n";
+	return "CONFIG_IPV6=n\nCONFIG_ETHTOOL_NETLINK=n\nCONFIG_INET_DIAG=n\nCONFIG_WLAN=n\n"
+	       "CONFIG_WIRELESS=n\n";
 }
 
 char **net_qemu_args(const struct arch *a, const struct net *n)

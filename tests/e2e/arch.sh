@@ -1,11 +1,23 @@
 # A second architecture beside x86_64 (make check: MKDISTRO_CHECK_ARCH,
 # default aarch64): a cross build in the same directory as the x86_64
-# system, sharing its source cache, then real boots under QEMU's TCG.
+# system, sharing its source cache, then real boots under QEMU's TCG. It
+# is built with shares and the network ([system] share = yes, net = yes:
+# the default system has neither, and is built for every architecture by
+# make check-arches), which lib.sh's check_links boots with.
 . "$(dirname "$0")/lib.sh"
 
 a=${MKDISTRO_CHECK_ARCH:-aarch64}
 w=${MKDISTRO_E2E_WORK:-$(tmpdir)}
 cd "$w" || exit 1
+c=$(tmpdir)
+conf=$w/links.conf
+printf '[system]\nshare = yes\nnet = yes\n' > "$conf"
+# mkdistro for the system: "its build", "its run -c true".
+its() {
+	cmd=$1
+	shift
+	"$MKDISTRO" -f "$conf" "$cmd" --arch "$a" "$@"
+}
 
 # What the user can learn before building.
 run_out "$MKDISTRO" arches
@@ -25,7 +37,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/mkdistro/sources
 "$MKDISTRO" fetch > /dev/null 2>&1
 cache_before=$(ls -l "$cache" 2>&1)
 
-"$MKDISTRO" build --arch "$a" > "build-$a.log" 2>&1
+its build > "build-$a.log" 2>&1
 status=$?
 check "mkdistro build --arch $a succeeds" [ $status -eq 0 ]
 [ $status -eq 0 ] || { tail -40 "build-$a.log"; exit 1; }
@@ -42,28 +54,31 @@ if [ -n "$x86_before" ]; then
 	"$MKDISTRO" status > status-x86.log 2>&1
 	check "the x86_64 build is still up to date" [ $? -eq 0 ]
 fi
-"$MKDISTRO" status --arch "$a" > "status-$a.log" 2>&1
+its status > "status-$a.log" 2>&1
 check "the $a build is up to date" [ $? -eq 0 ]
 run_out "$MKDISTRO" arches
 check "arches shows out-$a as built" sh -c "printf '%s\n' \"\$1\" | grep -q '^$a .* out-$a '" sh "$out"
 
 # Its programs are for that machine: check passes, the boot works.
-"$MKDISTRO" check --arch "$a" > "check-$a.log" 2>&1
+its check > "check-$a.log" 2>&1
 check "mkdistro check --arch $a finds nothing" [ $? -eq 0 ]
 case $a in
 arm) want=armv7l ;; i686) want=i686 ;; mipsel) want=mips ;; *) want=$a ;;
 esac
-out=$("$MKDISTRO" run --arch "$a" --time -c 'uname -m' 2>"run-$a.err")
+out=$(its run --time -c 'uname -m' 2>"run-$a.err")
 status=$?
 expect_eq "run --arch $a -c 'uname -m' prints $want" "$want" "$out"
 expect_eq "run --arch $a exits with the command's status" 0 $status
 check "the shell prompt was reached" grep -q 'shell prompt [0-9.]* s' "run-$a.err"
 [ $status -eq 0 ] || cat "run-$a.err"
-"$MKDISTRO" test --arch "$a" > "test-$a.log" 2>&1
+its test > "test-$a.log" 2>&1
 status=$?
 check "mkdistro test --arch $a passes the guest suite" [ $status -eq 0 ]
 [ $status -eq 0 ] || tail -20 "test-$a.log"
 
 # The guest's status comes back from another architecture too.
-"$MKDISTRO" run --arch "$a" -c 'exit 7' > /dev/null 2>&1
+its run -c 'exit 7' > /dev/null 2>&1
 expect_eq "run --arch $a -c 'exit 7' exits 7" 7 $?
+
+# Shares and the network on it.
+check_links "$a" its

@@ -22,4 +22,6 @@ expect 'Linux' uname -s
 expect 'ok' sh -c 'mkdir -p /tmp/aplt/d && touch /tmp/aplt/d/f && find /tmp/aplt -name f >/dev/null && rm -r /tmp/aplt && echo ok'
 expect '0' sh -c 'date +%s >/dev/null; echo $?'
 expect 'ok' sh -c 'busybox --list | grep -qx sh && echo ok'
+# The network's tools, for systems with net = yes (README).
+expect 'httpd nc wget' sh -c 'for a in httpd nc wget; do busybox --list | grep -qx $a && printf "%s " $a; done | sed "s/ $//"'
 exit $fail

@@ -4,7 +4,9 @@
 # guest after a rebuild that compiles that file only; the tree is never
 # written to; a tree configured in place is refused before anything builds.
 # The tree's kernel has modules (CONFIG_MODULES=y, crc-itu-t as a module):
-# they are installed into the initramfs and load in the guest.
+# they are installed into the initramfs and load in the guest, and one
+# copied in through a share loads too. The system has shares and the
+# network: lib.sh's check_links boots x86_64 with them here.
 . "$(dirname "$0")/../e2e/lib.sh"
 
 # The built system is used as it is: musl and BusyBox stay as they are
@@ -19,7 +21,9 @@ logs=$(tmpdir)
 # shared system's directory has none: its build directory is used).
 conf=$logs/tree.conf
 printf 'CONFIG_MODULES=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_CRC_ITU_T=m\n' > "$logs/modules.fragment"
-printf '[linux]\nsource = %s\nfragment = modules.fragment\n' "$tree" > "$conf"
+# Shares and the network too: what a kernel developer boots with (and
+# x86_64's boots of lib.sh's check_links, on a kernel built here anyway).
+printf '[system]\nshare = yes\nnet = yes\n[linux]\nsource = %s\nfragment = modules.fragment\n' "$tree" > "$conf"
 md() {
 	"$MKDISTRO" -f "$conf" "$@"
 }
@@ -71,6 +75,13 @@ check "modprobe crc-itu-t && lsmod in the guest: its name shows" grep -q "^crc_i
 check "rmmod removes it" sh -c 'sed -n "/^removed\$/{n;p;}" "$1" | grep -qx 0' - "$logs/first.log"
 run_out md check
 check "mkdistro check passes" [ "$status" -eq 0 ]
+# A module copied in through a share, no initramfs rebuilt: insmod loads it.
+kos=$(tmpdir)
+cp "build/modules/$mods/kernel/lib/crc-itu-t.ko" "$kos/"
+out=$(md run --share "$kos:/mnt/ko:ro" -c 'insmod /mnt/ko/crc-itu-t.ko && grep -c "^crc_itu_t " /proc/modules' 2> "$logs/insmod.err")
+expect_eq "a module shared from the host loads with insmod" 1 "$out"
+c=$logs
+check_links x86_64-tree md
 check "the manifest names the tree" grep -qx "tree $tree" out/manifest.txt
 check "the manifest has make kernelversion" grep -qx "kernelversion 6.1.176" out/manifest.txt
 check "the manifest has the commit" grep -qx "commit $commit" out/manifest.txt
