@@ -13,9 +13,17 @@
 #  6. your kernel tree (--linux): a git repository made from the kernel's
 #     tree, its cold kernel build (run -c true), then one .c file changed
 #     and run -c again, the rebuild included: the ratio of the two.
+#  7. shares and the network: the seed system rebuilt with share = yes and
+#     net = yes (the kernel step, and the kernel's size against the seed's),
+#     then boots to the prompt alternating without and with --share and
+#     --net (5 each; the mean of each), and a 100 MB file read through the
+#     share in the guest (MB/s, from the command's own time).
 # tests/bench.sh tree DIR runs part 6 alone, in DIR, a system directory
 # built already (make check's shared one, say): its kernel is built from a
 # copy of its kernel tree, so a plain build there rebuilds it afterwards.
+# tests/bench.sh links DIR runs part 7 alone, in DIR, a system directory
+# built already, with -f DIR/links.conf (written there): its kernel
+# becomes the one with shares and the network.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MKDISTRO="$ROOT/mkdistro"
@@ -52,6 +60,55 @@ print_tree() {
 	printf '%-44s %9.1fs  (kernel step %.1fs)\n' "your tree: one .c changed, to the answer" "$tree_edit" "$tree_edit_kernel"
 	printf '%-44s %10.2f  (goal <= 0.15)\n' "ratio one .c changed / cold kernel of the tree" "$(echo "$tree_edit / $tree_cold_kernel" | bc -l)"
 }
+
+# Part 7: shares and the network, in the built system of the current
+# directory (with -f links.conf). Sets links_build, links_kernel,
+# links_size, plain_size, boot_plain, boot_links, share_mbs.
+prompt_time() { sed -n 's/.*shell prompt \([0-9.]*\) s.*/\1/p'; }
+bench_links() {
+	echo "== shares and the network: rebuild with them, boots, 100 MB through the share"
+	plain_size=$(stat -c %s out/vmlinuz)
+	printf '[system]\nshare = yes\nnet = yes\n' > links.conf
+	t0=$(now)
+	"$MKDISTRO" -v -f links.conf build > "$w/links-build.log" 2>&1
+	links_build=$(elapsed "$t0" "$(now)")
+	links_kernel=$(step_time "$w/links-build.log" kernel)
+	links_size=$(stat -c %s out/vmlinuz)
+	d="$w/share"
+	mkdir -p "$d"
+	p=0 l=0
+	for i in 1 2 3 4 5; do
+		a=$("$MKDISTRO" -f links.conf run --time -c true 2>&1 | prompt_time)
+		b=$("$MKDISTRO" -f links.conf run --time --share "$d" --net -c true 2>&1 | prompt_time)
+		echo "  without $a s, with --share --net $b s"
+		p=$(echo "$p + $a" | bc -l)
+		l=$(echo "$l + $b" | bc -l)
+	done
+	boot_plain=$(echo "$p / 5" | bc -l)
+	boot_links=$(echo "$l / 5" | bc -l)
+	head -c 100000000 /dev/urandom > "$d/big"
+	secs=$("$MKDISTRO" -f links.conf run --share "$d" --format json -c "cat /mnt/share/big > /dev/null" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["tests"][0]["duration"])')
+	share_mbs=$(echo "100 / $secs" | bc -l)
+	rm -rf "$d"
+}
+
+print_links() {
+	printf '%-44s %9.1fs  (kernel step %.1fs)\n' "rebuild with share and net" "$links_build" "$links_kernel"
+	printf '%-44s %10s bytes (seed: %s)\n' "vmlinuz with share and net" "$links_size" "$plain_size"
+	printf '%-44s %9.2fs\n' "boot to prompt, no share, no net (mean of 5)" "$boot_plain"
+	printf '%-44s %9.2fs  (goal: within 0.2 s of it)\n' "boot to prompt, --share and --net (mean of 5)" "$boot_links"
+	printf '%-44s %9.1f MB/s\n' "100 MB read through the share (9p)" "$share_mbs"
+}
+
+if [ "${1:-}" = links ]; then
+	cd "${2:?usage: tests/bench.sh links DIR (a built system directory)}"
+	[ -e out/vmlinuz ] || { echo "bench: $2 has no built system (run mkdistro build there)" >&2; exit 2; }
+	bench_links
+	printf '\n%-44s %10s\n' "figure" "value"
+	print_links
+	exit 0
+fi
 
 if [ "${1:-}" = tree ]; then
 	cd "${2:?usage: tests/bench.sh tree DIR (a built system directory)}"
@@ -127,6 +184,7 @@ done
 vmlinuz_size=$(stat -c %s out/vmlinuz)
 initrd_size=$(stat -c %s out/initrd.img)
 rm -f mkdistro.conf
+bench_links
 bench_tree
 
 printf '\n%-44s %10s\n' "figure" "value"
@@ -146,4 +204,5 @@ printf '%-44s %9.1fs\n' "cold kernel step (one after another)" "$cold_kernel"
 printf '%-44s %10.2f  (goal < 0.25)\n' "ratio fragment rebuild / cold kernel" "$(echo "$fragment / $cold_kernel" | bc -l)"
 printf '%-44s %10s bytes\n' "vmlinuz" "$vmlinuz_size"
 printf '%-44s %10s bytes\n' "initrd.img" "$initrd_size"
+print_links
 print_tree

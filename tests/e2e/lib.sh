@@ -85,8 +85,8 @@ free_port() {
 # built for them ([system] share = yes, net = yes), CMD being how to call
 # mkdistro for it (CMD check, CMD run OPTIONS...). A file the host wrote is
 # read in the guest and its sha256 written back, a read-only share refuses
-# the guest's write, what the guest makes is the invoking user's whatever
-# it chowns it to; a BusyBox httpd in the guest answers on 127.0.0.1
+# the guest's write, what the guest makes is the invoking user's; a BusyBox
+# httpd in the guest answers on 127.0.0.1
 # through --forward, and the closed network (the default) keeps the guest
 # from a server on the host's loopback that --net=open reaches. Every
 # connection made is to 127.0.0.1. Uses $c for its logs.
@@ -107,9 +107,8 @@ check_links() {
 	out=$("$@" run --share "$d" --share "$ro:/srv/ro:ro" -c '
 		sha256sum /mnt/'"$n"'/in.bin | cut -d" " -f1 > /mnt/'"$n"'/sum
 		mkdir /mnt/'"$n"'/made
-		chown 1234:1234 /mnt/'"$n"'/made 2> /dev/null
 		grep -c " 9p " /proc/mounts
-		if echo x > /srv/ro/new; then echo ro-written; else echo ro-refused; fi
+		if (echo x > /srv/ro/new) 2> /dev/null; then echo ro-written; else echo ro-refused; fi
 		cat /srv/ro/kept' 2> "$c/$label-share.err")
 	st=$?
 	expect_eq "$label: run --share exits with the command's status" 0 $st
@@ -119,7 +118,7 @@ check_links() {
 	expect_eq "$label: both shares mounted, the read-only one refuses a write" \
 		"$(printf '2\nro-refused\nkeep')" "$out"
 	check "$label: nothing was written to the read-only share" [ ! -e "$ro/new" ]
-	expect_eq "$label: what the guest made (and chowned) is the invoking user's" \
+	expect_eq "$label: what the guest made is the invoking user's" \
 		"$(id -u):$(id -g) $(id -u):$(id -g)" "$(stat -c %u:%g "$d/sum" "$d/made" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 
 	# A web server in the guest, reached from the host through --forward;
@@ -154,7 +153,7 @@ check_links() {
 	python3 -m http.server --bind 127.0.0.1 --directory "$c/www" "$hport" > "$c/httpd.log" 2>&1 &
 	hpid=$!
 	for i in $(seq 1 50); do curl -s "http://127.0.0.1:$hport/" > /dev/null && break; sleep 0.1; done
-	fetch='wget -q -T 5 -O - http://10.0.2.2:'"$hport"'/ || echo unreachable'
+	fetch='wget -q -T 5 -O - http://10.0.2.2:'"$hport"'/ 2> /dev/null || echo unreachable'
 	expect_eq "$label: --net keeps the guest from the host's loopback server" unreachable \
 		"$("$@" run --net -c "$fetch" 2> "$c/$label-closed.err")"
 	expect_eq "$label: --net=open reaches it" "host page" \

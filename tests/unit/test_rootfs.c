@@ -368,9 +368,27 @@ static void test_generated_text(void **state)
 	set(&f->cfg.init, "/sbin/myinit");
 	char *c = rootfs_generated_text(&f->cfg);
 	assert_string_not_equal(b, c);
+	assert_null(strstr(c, "mkdistro.share="));
+
+	/* Shares or the network: rcS sets them up as the command line asks,
+	 * then ends as before. */
+	f->cfg.net = 1;
+	char *d = rootfs_generated_text(&f->cfg);
+	assert_non_null(strstr(d, "mkdistro.share=*)"));
+	assert_non_null(strstr(d, "mount -t 9p -o \"trans=virtio,"));
+	assert_non_null(strstr(d, "ifconfig eth0 \"${w#*=}\" netmask 255.255.255.0 up"));
+	assert_non_null(strstr(d, "route add default gw 10.0.2.2"));
+	assert_non_null(strstr(d, "done\nexit 0\n"));
+	f->cfg.net = 0;
+	f->cfg.share = 1;
+	char *e = rootfs_generated_text(&f->cfg);
+	assert_string_equal(d, e);
+	f->cfg.share = 0;
 	free(a);
 	free(b);
 	free(c);
+	free(d);
+	free(e);
 }
 
 int main(void)
