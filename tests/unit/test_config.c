@@ -62,6 +62,8 @@ static char *default_describe(void)
 			 "arch = %s\n"
 			 "hostname = mkdistro\n"
 			 "init = busybox\n"
+			 "share = no\n"
+			 "net = no\n"
 			 "\n"
 			 "[linux]\n"
 			 "version = %s\n"
@@ -108,6 +110,8 @@ static void check_defaults(const struct config *c)
 	assert_null(c->modules_dir);
 	assert_string_equal(c->modules, "");
 	assert_string_equal(c->compression, "gzip");
+	assert_int_equal(c->share, 0);
+	assert_int_equal(c->net, 0);
 	assert_null(c->overlay);
 	assert_int_equal(c->memory_mb, 128);
 	assert_int_equal(c->ccache, 0);
@@ -320,8 +324,8 @@ static void test_errors(void **state)
 		"mkdistro: %1$s:3: unknown arch 'sparc' in [system]; known: %2$s\n"
 		"mkdistro: %1$s:4: bad hostname 'my host' in [system]: use 1 to 64 letters, digits, "
 		"'-' or '.', not starting with '-' or '.'\n"
-		"mkdistro: %1$s:5: unknown key 'memory' in [system]; known keys: arch, hostname, init "
-		"(memory belongs in [qemu])\n"
+		"mkdistro: %1$s:5: unknown key 'memory' in [system]; known keys: arch, hostname, init, "
+		"share, net (memory belongs in [qemu])\n"
 		"mkdistro: %1$s:7: unknown key 'colour' in [qemu]; known keys: memory\n"
 		"mkdistro: %1$s:8: bad memory '12x' in [qemu]: expected MiB from 32 to 65536, "
 		"optionally with suffix M or G (e.g. 256M, 1G)\n"
@@ -574,7 +578,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 21);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
