@@ -55,6 +55,15 @@ static const char seed_kernel_fragment[] =
 /* BusyBox from defconfig, linked statically against musl. */
 static const char seed_busybox_fragment[] = "CONFIG_STATIC=y\n";
 
+/* [linux] debug = yes, on any base: DWARF as the compiler does it by
+ * default, and scripts/gdb's helpers (vmlinux-gdb.py in the object tree). */
+static const char debug_kernel_fragment[] =
+	"CONFIG_DEBUG_KERNEL=y\n"
+	"CONFIG_DEBUG_INFO_NONE=n\n"
+	"CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT=y\n"
+	"CONFIG_DEBUG_INFO_REDUCED=n\n"
+	"CONFIG_GDB_SCRIPTS=y\n";
+
 /* The outputs booted, as the step table writes them. */
 #define KERNEL_OUTPUT "out/vmlinuz"
 #define INITRD_OUTPUT "out/initrd.img"
@@ -121,7 +130,9 @@ static int tinyconfig_base(const struct build *b)
 }
 
 /* The kernel fragment in effect: on tinyconfig the seed, architecture and
- * decompressor, then the user's fragment (which wins). */
+ * decompressor, and what shares and the network need when asked; on any
+ * base the debug information when asked; then the user's fragment (which
+ * wins). */
 static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 {
 	struct kconfig_set user = {0};
@@ -161,6 +172,15 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 			kconfig_free(out);
 			return -1;
 		}
+	}
+	if (b->cfg->debug) {
+		struct kconfig_set debug = {0};
+		if (kconfig_parse(debug_kernel_fragment, "built-in debug fragment", &debug) < 0) {
+			kconfig_free(out);
+			return -1;
+		}
+		kconfig_merge(out, &debug);
+		kconfig_free(&debug);
 	}
 	if (b->cfg->kernel_fragment) {
 		if (kconfig_parse_file(b->cfg->kernel_fragment, &user) < 0) {

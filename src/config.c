@@ -47,6 +47,9 @@ static const struct config_key keys[] = {
 	{ "linux", "modules", "", "modules to put in the initramfs, with what they depend on "
 	  "(e.g. vfat, 9p); empty: all the built kernel has (modules_dir needs names)", CONFIG_NAMES,
 	  F(modules) },
+	{ "linux", "debug", "no", "build the kernel with debug information for gdb (source lines, "
+	  "types, scripts/gdb's lx- commands); slower to build, a larger build tree (yes or no)",
+	  CONFIG_BOOL, F(debug) },
 	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
 	  CONFIG_VERSION, F(musl_version) },
 	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",

@@ -27,6 +27,7 @@ struct config {
 				 * boot instead of building one, or NULL */
 	char *modules_dir;      /* [linux] modules_dir: a lib/modules/RELEASE tree, or NULL */
 	char *modules;          /* [linux] modules: names, "" for all of the kernel's own */
+	int debug;              /* [linux] debug: 1 to build the kernel with debug information */
 	char *compression;      /* [initramfs] compression: gzip|xz|lz4|zstd|none */
 	char *overlay;          /* [initramfs] overlay: absolute directory or NULL */
 	char *entries;          /* [initramfs] entries: list of special entries or NULL */

@@ -430,15 +430,26 @@ static void gdb_hint(const struct build *b, const struct opts *o)
 			  : arch_host() == b->arch && have_program("gdb") ? "gdb" : NULL;
 	char *obj = b->cfg->kernel_image ? NULL : build_objdir(b, BUILD_KERNEL);
 	char *vmlinux = obj ? path_join(obj, "vmlinux") : NULL;
+	/* [linux] debug's kernel: gdb loads scripts/gdb's helpers from the
+	 * object tree once it is told the directory is safe. */
+	char *helpers = obj ? path_join(obj, "vmlinux-gdb.py") : NULL;
+	char *safe = helpers && path_exists(helpers)
+			     ? xasprintf("-iex 'add-auto-load-safe-path %s' ", obj) : xstrdup("");
 	fprintf(stderr, "mkdistro: QEMU starts stopped, its gdb stub on 127.0.0.1:%d; from another "
-		"terminal:\n  %s %s%s-ex 'target remote 127.0.0.1:%d'\n", o->gdb_port,
-		gdb ? gdb : "gdb-multiarch", vmlinux ? vmlinux : "", vmlinux ? " " : "", o->gdb_port);
+		"terminal:\n  %s %s%s%s-ex 'target remote 127.0.0.1:%d'\n", o->gdb_port,
+		gdb ? gdb : "gdb-multiarch", safe, vmlinux ? vmlinux : "", vmlinux ? " " : "",
+		o->gdb_port);
+	free(helpers);
+	free(safe);
 	if (!gdb)
 		fprintf(stderr, "mkdistro: (gdb-multiarch: install the Debian package "
 			"'gdb-multiarch')\n");
 	if (!vmlinux)
 		fprintf(stderr, "mkdistro: (the kernel image given has no symbols for gdb: load "
 			"its vmlinux with 'file VMLINUX')\n");
+	else if (!b->cfg->debug)
+		fprintf(stderr, "mkdistro: (symbols only: [linux] debug = yes builds the kernel with "
+			"source lines and types)\n");
 	fprintf(stderr, "mkdistro: 'continue' in gdb starts the guest; the boot's time limits "
 		"are off unless given\n");
 	free(obj);

@@ -74,6 +74,7 @@ static char *default_describe(void)
 			 "image =\n"
 			 "modules_dir =\n"
 			 "modules =\n"
+			 "debug = no\n"
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
@@ -578,7 +579,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 21);
+	assert_int_equal(n, 22);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */
