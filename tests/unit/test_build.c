@@ -334,6 +334,50 @@ static void test_environment_pinned(void **state)
 	unsetenv("SOURCE_DATE_EPOCH");
 }
 
+/* The kernel fragment: shares, the network and debug information come in
+ * only when asked; share and net on tinyconfig only, debug on any base. */
+static void test_kernel_fragment_features(void **state)
+{
+	struct buildfx *f = *state;
+	struct kconfig_set k;
+	assert_int_equal(build_fragment(buildfx_build(f, ""), BUILD_KERNEL, &k), 0);
+	assert_null(kconfig_get(&k, "9P_FS"));
+	assert_null(kconfig_get(&k, "INET"));
+	assert_null(kconfig_get(&k, "DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"));
+	kconfig_free(&k);
+
+	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nshare = yes\n"), BUILD_KERNEL, &k), 0);
+	assert_string_equal(kconfig_get(&k, "9P_FS"), "y");
+	assert_string_equal(kconfig_get(&k, "VIRTIO_MMIO"), "y");
+	assert_null(kconfig_get(&k, "INET"));
+	kconfig_free(&k);
+
+	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nnet = yes\narch = i686\n"),
+					BUILD_KERNEL, &k), 0);
+	assert_string_equal(kconfig_get(&k, "VIRTIO_NET"), "y");
+	assert_string_equal(kconfig_get(&k, "VIRTIO_PCI"), "y");
+	assert_string_equal(kconfig_get(&k, "UNIX"), "y");
+	assert_string_equal(kconfig_get(&k, "IPV6"), "n");
+	assert_null(kconfig_get(&k, "9P_FS"));
+	kconfig_free(&k);
+
+	/* A user's fragment still wins. */
+	write_test_file_mode(f->dir.path, "k.fragment", "CONFIG_IPV6=y\n", 0644);
+	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nnet = yes\n[linux]\n"
+							 "fragment = k.fragment\n"), BUILD_KERNEL, &k), 0);
+	assert_string_equal(kconfig_get(&k, "IPV6"), "y");
+	kconfig_free(&k);
+
+	/* defconfig is taken as it is, but for debug information. */
+	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nshare = yes\n[linux]\n"
+							 "config = defconfig\ndebug = yes\n"), BUILD_KERNEL, &k), 0);
+	assert_null(kconfig_get(&k, "9P_FS"));
+	assert_string_equal(kconfig_get(&k, "DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"), "y");
+	assert_string_equal(kconfig_get(&k, "DEBUG_INFO_NONE"), "n");
+	assert_string_equal(kconfig_get(&k, "GDB_SCRIPTS"), "y");
+	kconfig_free(&k);
+}
+
 int main(void)
 {
 #define T(test) cmocka_unit_test_setup_teardown(test, buildfx_setup, buildfx_teardown)
@@ -345,6 +389,7 @@ int main(void)
 		T(test_user_tree_not_written),
 		T(test_kernel_make_per_arch),
 		T(test_environment_pinned),
+		T(test_kernel_fragment_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
