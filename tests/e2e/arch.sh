@@ -11,7 +11,7 @@ w=${MKDISTRO_E2E_WORK:-$(tmpdir)}
 cd "$w" || exit 1
 c=$(tmpdir)
 conf=$w/links.conf
-printf '[system]\nshare = yes\nnet = yes\n' > "$conf"
+write_links_conf "$conf"
 # mkdistro for the system: "its build", "its run -c true".
 its() {
 	cmd=$1

@@ -81,6 +81,14 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# write_links_conf FILE: the configuration arch.sh builds the second
+# architecture's system with, in the shared directory (shares and the
+# network on, for check_links): the scripts that use that system after it
+# (image.sh, repro.sh) take it too, or they would rebuild its kernel.
+write_links_conf() {
+	printf '[system]\nshare = yes\nnet = yes\n' > "$1"
+}
+
 # check_links LABEL CMD...: run --share and --net/--forward on a system
 # built for them ([system] share = yes, net = yes), CMD being how to call
 # mkdistro for it (CMD check, CMD run OPTIONS...). A file the host wrote is
