@@ -1035,6 +1035,11 @@ static void pin_environment(void)
 		setenv("KBUILD_BUILD_TIMESTAMP", stamp, 1);
 	setenv("KBUILD_BUILD_USER", "mkdistro", 1);
 	setenv("KBUILD_BUILD_HOST", "mkdistro", 1);
+	/* And the "#N" of its version string, which kbuild counts up in the
+	 * object tree on every relink: a kernel rebuilt there (a changed
+	 * option, then back) would differ from the same one built cold. A
+	 * constant, so not an input of the kernel's key. */
+	setenv("KBUILD_BUILD_VERSION", "1", 1);
 	/* When started from make (make run), the outer make's job server
 	 * is not ours to use. */
 	static const char *const make_vars[] = { "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",

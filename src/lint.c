@@ -447,6 +447,16 @@ static void need_y(const struct lint_target *t, const char *sym, enum lint_id id
 	free(fix);
 }
 
+/* Whether LINES (one word a line) has the line WORD. */
+static int has_line(const char *lines, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = lines; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n'))
+		if (strcspn(p, "\n") == n && !strncmp(p, word, n))
+			return 1;
+	return 0;
+}
+
 /* The kernel symbols the system's shares and network need (one per line
  * in SHARE and NET, either NULL): each =y, or =m with a warning that the
  * module must be in the initramfs. One both need is named once. */
@@ -459,9 +469,7 @@ static void need_links(const struct lint_target *t, const char *share, const cha
 			size_t len = strcspn(p, "\n");
 			char *sym = xstrndup(p, len);
 			p += len + (p[len] == '\n');
-			char *line = xasprintf("%s\n", sym);
-			int both = share && net && strstr(share, line);
-			free(line);
+			int both = share && net && has_line(lists[1 - i], sym);
 			if (i == 1 && both) {
 				free(sym);
 				continue;

@@ -314,6 +314,7 @@ static void test_environment_pinned(void **state)
 	setenv("TZ", "Europe/Berlin", 1);
 	setenv("MAKEFLAGS", "-j8 --jobserver-auth=3,4", 1);
 	setenv("MAKELEVEL", "1", 1);
+	setenv("KBUILD_BUILD_VERSION", "7", 1);
 	umask(077);
 	buildfx_build(*state, "");
 	assert_string_equal(getenv("LC_ALL"), "C");
@@ -322,6 +323,8 @@ static void test_environment_pinned(void **state)
 	assert_string_equal(getenv("KBUILD_BUILD_TIMESTAMP"), "Tue Nov 14 22:13:20 UTC 2023");
 	assert_string_equal(getenv("KBUILD_BUILD_USER"), "mkdistro");
 	assert_string_equal(getenv("KBUILD_BUILD_HOST"), "mkdistro");
+	/* kbuild's relink count: the same "#1" however often it relinked. */
+	assert_string_equal(getenv("KBUILD_BUILD_VERSION"), "1");
 	assert_null(getenv("MAKEFLAGS"));
 	assert_null(getenv("MAKELEVEL"));
 	assert_int_equal(umask(022), 022);

@@ -581,6 +581,24 @@ static void test_kernel_links(void **state)
 			    !strcmp(r.v[i].subject, "CONFIG_UNIX") ||
 			    !strcmp(r.v[i].subject, "CONFIG_VIRTIO_NET"));
 	lint_report_free(&r);
+	/* 9P_FS is the shares' alone, VIRTIO_MMIO both features': each named
+	 * once, with what needs it. */
+	lint_text(&t, good_kconfig, &r);
+	const struct lint_finding *fs = NULL, *mmio = NULL;
+	size_t nmmio = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (!strcmp(r.v[i].subject, "CONFIG_9P_FS"))
+			fs = &r.v[i];
+		if (!strcmp(r.v[i].subject, "CONFIG_VIRTIO_MMIO")) {
+			mmio = &r.v[i];
+			nmmio++;
+		}
+	}
+	assert_non_null(fs);
+	assert_non_null(strstr(fs->problem, ": shared directories need it ([system] share = yes)"));
+	assert_int_equal(nmmio, 1);
+	assert_non_null(strstr(mmio->problem, "shared directories and the network need it"));
+	lint_report_free(&r);
 	/* Neither asked for: nothing needed. */
 	t.share = t.net = 0;
 	lint_text(&t, good_kconfig, &r);
