@@ -23,6 +23,7 @@
 #include "kimage.h"
 #include "manifest.h"
 #include "modules.h"
+#include "channel.h"
 #include "net.h"
 #include "proc.h"
 #include "programs.h"
@@ -152,9 +153,11 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 		/* What the system's configuration asks for, only then: the
 		 * default kernel stays as small as it is. */
 		struct buf links_text = {0};
-		char *feature[2] = { b->cfg->share ? share_kconfig(b->arch) : NULL,
-				     b->cfg->net ? net_kconfig(b->arch) : NULL };
-		for (size_t i = 0; i < 2; i++)
+		int virtio = b->cfg->share || b->cfg->net;
+		char *feature[3] = { b->cfg->share ? share_kconfig(b->arch) : NULL,
+				     b->cfg->net ? net_kconfig(b->arch) : NULL,
+				     virtio ? channel_kconfig(b->arch) : NULL };
+		for (size_t i = 0; i < 3; i++)
 			for (const char *p = feature[i]; p && *p; p += strcspn(p, "\n") + 1)
 				buf_printf(&links_text, "%.*s=y\n", (int)strcspn(p, "\n"), p);
 		if (b->cfg->net)
@@ -166,8 +169,8 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 			kconfig_merge(out, &links);
 		kconfig_free(&links);
 		buf_free(&links_text);
-		free(feature[0]);
-		free(feature[1]);
+		for (size_t i = 0; i < 3; i++)
+			free(feature[i]);
 		if (rc < 0) {
 			kconfig_free(out);
 			return -1;

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
+
 /* Markers the guest prints. The byte \036 is typed as the text "\036"
  * (printf turns it into the byte), so the tty's echo of what we type never
  * looks like a marker. */
 #define MARK_READY "\036MKD-READY"
 #define MARK_BEGIN "\036MKD-BEGIN"
+#define MARK_BEGIN_CHANNEL "\036MKD-BEGIN-CHANNEL"
 #define MARK_END "\036MKD-END "
 #define MARK_EOF "\036MKD-EOF"
 
@@ -25,7 +28,30 @@
 
 #define LINE_KEEP 4096 /* bytes of a console line kept for matching */
 
-char *console_command_text(const char *cmd)
+/* The line typed to run CMD_FILE: through the command channel (channel.h)
+ * when CHANNEL and the guest has its ports, else on the console. */
+static void run_line(struct buf *s, int channel)
+{
+	static const char serial[] = "printf '\\036MKD-BEGIN\\n'; sh " CMD_FILE
+				     " </dev/null; printf '\\036MKD-END %d\\n' $?";
+	if (!channel) {
+		buf_printf(s, "%s\n", serial);
+		return;
+	}
+#define PORT(name) CHANNEL_DEV_DIR name
+	/* The control port is opened once for the status and the mark that
+	 * answers it: a port closed in between would drop the answer. */
+	buf_printf(s, "if [ -c " PORT(CHANNEL_CTL_NAME) " ]; then "
+		      "printf '\\036MKD-BEGIN-CHANNEL\\n'; sh " CMD_FILE " </dev/null >"
+		      PORT(CHANNEL_OUT_NAME) " 2>" PORT(CHANNEL_ERR_NAME) "; s=$?; "
+		      "exec 3<>" PORT(CHANNEL_CTL_NAME) "; echo $s >&3; read -r m <&3; exec 3<&-; "
+		      "printf %%s \"$m\" >" PORT(CHANNEL_OUT_NAME) "; "
+		      "printf %%s \"$m\" >" PORT(CHANNEL_ERR_NAME) "; "
+		      "printf '\\036MKD-END %%d\\n' $s; else %s; fi\n", serial);
+#undef PORT
+}
+
+static char *command_text(const char *cmd, int channel)
 {
 	size_t len = strlen(cmd);
 	if (len > CONSOLE_CMD_MAX) {
@@ -77,9 +103,13 @@ char *console_command_text(const char *cmd)
 	if (len && cmd[len - 1] != '\n')
 		buf_addch(&s, '\n');
 	buf_printf(&s, "%s\n", delim);
-	buf_addstr(&s, "printf '\\036MKD-BEGIN\\n'; sh " CMD_FILE
-		       " </dev/null; printf '\\036MKD-END %d\\n' $?\n");
+	run_line(&s, channel);
 	return buf_steal(&s);
+}
+
+char *console_command_text(const char *cmd)
+{
+	return command_text(cmd, 0);
 }
 
 void console_init(struct console *c, enum console_mode mode, const char *cmd)
@@ -91,6 +121,13 @@ void console_init(struct console *c, enum console_mode mode, const char *cmd)
 	c->first_output = c->init = c->prompt = -1;
 	if (mode == CONSOLE_COMMAND)
 		c->script = console_command_text(cmd ? cmd : "");
+}
+
+void console_init_channel(struct console *c, const char *cmd)
+{
+	console_init(c, CONSOLE_COMMAND, NULL);
+	free(c->script);
+	c->script = command_text(cmd ? cmd : "", 1);
 }
 
 void console_free(struct console *c)
@@ -255,6 +292,7 @@ static void on_line(struct console *c, double t)
 			c->state = CONSOLE_RUN;
 		}
 	} else if (c->state == CONSOLE_SENT && contains(l, MARK_BEGIN)) {
+		c->channel = contains(l, MARK_BEGIN_CHANNEL);
 		c->state = CONSOLE_RUN;
 	}
 	add_tail(c, l->s, l->len);
@@ -389,6 +427,12 @@ void console_feed(struct console *c, const char *data, size_t n, double t)
 		if (was_run && c->state == CONSOLE_RUN) {
 			buf_addch(&c->hold, ch);
 			drain_hold(c);
+			/* The command's output has its own ports: the
+			 * console only has the end marker to say. */
+			if (c->channel && c->out.len) {
+				c->out.len = 0;
+				c->out.s[0] = '\0';
+			}
 		}
 	}
 	if (c->state != CONSOLE_BOOT)

@@ -60,6 +60,9 @@ struct console {
 	int enter_sent;       /* Enter typed for the current line */
 	int eof_sent;         /* end-of-input marker typed */
 	int status;           /* command's exit status once DONE */
+	int channel;          /* the guest runs the command with its output
+			       * on the command channel (channel.h): the
+			       * console's output is not the command's */
 	char *failure;        /* one-line diagnosis once FAILED */
 	enum console_failure kind; /* once FAILED */
 	double first_output, init, prompt; /* times given to console_feed() of
@@ -71,6 +74,11 @@ struct console {
 /* Start parsing in MODE; CMD is the command of CONSOLE_COMMAND (see
  * console_command_text; c->script is NULL when it is refused). */
 void console_init(struct console *c, enum console_mode mode, const char *cmd);
+/* console_init() of CONSOLE_COMMAND whose command's output and status
+ * go through the command channel (channel.h) when the guest has its
+ * ports, else through the console as ever (c->channel says which, once
+ * the command started). */
+void console_init_channel(struct console *c, const char *cmd);
 /* Release C's memory. */
 void console_free(struct console *c);
 /* Process N bytes printed by the guest at time T (seconds from start). */

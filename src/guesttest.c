@@ -319,9 +319,14 @@ int guest_parser_finish(struct guest_parser *p, const char *why)
 
 /* ---- the run ------------------------------------------------------- */
 
-static void feed_cb(void *ctx, const char *data, size_t n)
+/* The runner's stdout is the protocol; its own stderr (the scripts'
+ * goes to their results) is shown as it is. */
+static void feed_cb(void *ctx, int stream, const char *data, size_t n)
 {
-	guest_parser_feed(ctx, data, n, now_seconds());
+	if (stream == 2)
+		(void)!write(STDERR_FILENO, data, n);
+	else
+		guest_parser_feed(ctx, data, n, now_seconds());
 }
 
 int guest_run(const struct boot *b, const struct guest_suite *s, const char *tmp_initrd,

@@ -490,6 +490,27 @@ static void need_links(const struct lint_target *t, const char *share, const cha
 	}
 }
 
+/* A share or net system gives run -c's command its own ports
+ * (channel.h); a kernel without their driver still runs it, over the
+ * serial console, so that is a warning. The transport's options are
+ * need_links()'s. */
+static void check_channel(const struct lint_target *t, struct lint_report *r)
+{
+	const char *v = kconfig_get(t->kconfig, "VIRTIO_CONSOLE");
+	if (v && !strcmp(v, "y"))
+		return;
+	int module = v && !strcmp(v, "m");
+	char *fix = module ? xstrdup("put its module in the initramfs ([linux] modules = "
+				     "virtio_console)")
+		    : t->kernel_image ? xasprintf("boot a kernel built with CONFIG_VIRTIO_CONSOLE=y "
+						  "instead of '%s'", t->kernel_image)
+				      : xstrdup("add CONFIG_VIRTIO_CONSOLE=y to the [linux] fragment");
+	add_finding(r, LINT_K_CHANNEL, 0, "CONFIG_VIRTIO_CONSOLE", fix,
+		    "%s: run -c's output then goes over the serial console (slower, stderr mixed "
+		    "into stdout)", module ? "built as a module" : "not enabled in the kernel");
+	free(fix);
+}
+
 /* The value of the last KEY= word of CMDLINE (new memory), or NULL. */
 static char *cmdline_value(const char *cmdline, const char *key)
 {
@@ -639,6 +660,8 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 		need_links(t, syms[0], syms[1], r);
 		free(syms[0]);
 		free(syms[1]);
+		if (t->share || t->net)
+			check_channel(t, r);
 	}
 	free(rdinit);
 	if (have_image)

@@ -40,6 +40,9 @@ enum lint_id {
 	LINT_K_ABI,           /* an option the architecture's user space needs (FPU, time32) */
 	LINT_K_SHARE,         /* an option shared directories need ([system] share) */
 	LINT_K_NET,           /* an option the network needs ([system] net) */
+	LINT_K_CHANNEL,       /* the command channel's driver (share or net
+			       * systems): a warning, as run -c then goes
+			       * over the serial console */
 };
 
 struct lint_finding {

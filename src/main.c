@@ -523,6 +523,8 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		.shares = o->shares,
 		.nshares = o->nshares,
 		.net = o->net.on ? &o->net : NULL,
+		/* Their kernels have virtio: the command gets its own ports. */
+		.channel = b->cfg->share || b->cfg->net,
 		.qemu_args = o->qemu_args,
 	};
 	return boot;
@@ -558,16 +560,18 @@ static void print_report(const struct opts *o, const struct report *r)
 	free(text);
 }
 
-static void collect_output(void *ctx, const char *data, size_t n)
+/* The command's stdout in [0], its stderr in [1]. */
+static void collect_output(void *ctx, int stream, const char *data, size_t n)
 {
-	buf_add(ctx, data, n);
+	struct buf *out = ctx;
+	buf_add(&out[stream == 2], data, n);
 }
 
 /* run -c CMD (or --time) with a report: CMD's output goes into it. */
 static int run_reported(struct opts *o, const struct boot *boot, struct boot_times *t)
 {
-	struct buf out = {0};
-	int rc = qemu_command_cb(boot, o->command ? o->command : "true", collect_output, &out, t);
+	struct buf out[2] = {{0}};
+	int rc = qemu_command_cb(boot, o->command ? o->command : "true", collect_output, out, t);
 	if (o->time)
 		print_times(t);
 	int status = rc < 0 ? boot_exit_status(rc) : rc;
@@ -585,7 +589,9 @@ static int run_reported(struct opts *o, const struct boot *boot, struct boot_tim
 		.status = rc,
 		.seconds = t->command >= 0 ? t->command : 0,
 		.message = *message ? message : NULL,
-		.output = out.s ? out.s : "",
+		.output = out[0].s ? out[0].s : "",
+		/* Over the serial console both streams came as one. */
+		.errors = t->channel ? (out[1].s ? out[1].s : "") : NULL,
 	};
 	struct report r = {
 		.name = "mkdistro run",
@@ -595,7 +601,8 @@ static int run_reported(struct opts *o, const struct boot *boot, struct boot_tim
 		.exit_status = status,
 	};
 	print_report(o, &r);
-	buf_free(&out);
+	buf_free(&out[0]);
+	buf_free(&out[1]);
 	return status;
 }
 
@@ -628,7 +635,8 @@ static int cmd_run(struct opts *o, struct config *cfg)
 			build_free(&b);
 			return rc;
 		}
-		rc = qemu_command(&boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
+		rc = qemu_command(&boot, o->command ? o->command : "true", STDOUT_FILENO,
+				  STDERR_FILENO, &t);
 		if (o->time)
 			print_times(&t);
 	} else {
@@ -734,7 +742,8 @@ static void bisect_boot(const struct build *b, const struct boot *boot, const st
 		rc = guest_run(boot, s, tmp, stdout, &t, NULL);
 		free(tmp);
 	} else {
-		rc = qemu_command(boot, o->command ? o->command : "true", STDOUT_FILENO, &t);
+		rc = qemu_command(boot, o->command ? o->command : "true", STDOUT_FILENO,
+				  STDERR_FILENO, &t);
 	}
 	out->boot_failure = rc < 0 ? -rc : 0;
 	out->qemu_status = t.qemu_status;

@@ -309,6 +309,9 @@ static _Noreturn void child_side(const struct child *c, pid_t parent, const sigs
 	}
 	if (c->cwd && chdir(c->cwd) < 0)
 		child_fail(errfd);
+	for (size_t i = 0; i < c->npass_fds; i++)
+		if (fcntl(c->pass_fds[i], F_SETFD, 0) < 0)
+			child_fail(errfd);
 
 	if (c->fn) {
 		/* It keeps mkdistro's handlers: a step that is stopped stops

@@ -61,6 +61,11 @@ struct child {
 			       * of a program, and exits with its return value
 			       * (0..255) once stdio is flushed */
 	void *arg;           /* for fn; the child has its own copy of memory */
+	const int *pass_fds; /* descriptors (above 2) the program inherits
+			      * under the same numbers, close-on-exec or
+			      * not in mkdistro (QEMU's -chardev fd=N); the
+			      * caller keeps and closes its own */
+	size_t npass_fds;
 
 	/* Set by child_start(), child_poll() and child_finish(). */
 	pid_t pid;           /* also its process group id; 0 once reaped */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "channel.h"
 #include "console.h"
 #include "proc.h"
 
@@ -23,6 +24,8 @@
 #define ERR_KEEP (16 * 1024)  /* bytes of QEMU's stderr kept */
 #define NUDGE_SECONDS 3.0     /* quiet time before Enter is pressed at boot */
 #define SHUTDOWN_SECONDS 30.0 /* for QEMU to exit after reboot -f */
+#define DRAIN_SECONDS 30.0    /* for the command channel's last bytes once
+			       * the console said the command ended */
 
 /* ---- argv and script ---------------------------------------------- */
 
@@ -51,9 +54,9 @@ void qemu_argv_free(char **argv)
 }
 
 /* The argv with KERNEL, INITRD and ACCEL in place of B's (any may be
- * NULL to leave the option out). */
+ * NULL to leave the option out), and the ports of CH unless it is NULL. */
 static char **build_argv(const struct boot *b, int interactive, const char *kernel,
-			 const char *initrd, const char *accel)
+			 const char *initrd, const char *accel, const struct channel *ch)
 {
 	struct argv a = {0};
 	char mem[32];
@@ -105,9 +108,10 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 		argv_add(&a, "-append");
 		argv_add(&a, b->append);
 	}
-	char **links[2] = { share_qemu_args(b->arch, b->shares, b->nshares),
-			    b->net ? net_qemu_args(b->arch, b->net) : NULL };
-	for (size_t i = 0; i < 2; i++) {
+	char **links[3] = { share_qemu_args(b->arch, b->shares, b->nshares),
+			    b->net ? net_qemu_args(b->arch, b->net) : NULL,
+			    ch ? channel_qemu_args(b->arch, ch) : NULL };
+	for (size_t i = 0; i < 3; i++) {
 		for (char **p = links[i]; p && *p; p++)
 			argv_add(&a, *p);
 		qemu_argv_free(links[i]);
@@ -119,7 +123,7 @@ static char **build_argv(const struct boot *b, int interactive, const char *kern
 
 char **qemu_argv(const struct boot *b, int interactive)
 {
-	return build_argv(b, interactive, b->kernel, b->initrd, b->accel);
+	return build_argv(b, interactive, b->kernel, b->initrd, b->accel, NULL);
 }
 
 /* S as one sh word. */
@@ -151,7 +155,7 @@ static void sh_quote(struct buf *out, const char *s)
 char *qemu_script(const struct boot *b)
 {
 	struct buf s = {0};
-	char **argv = build_argv(b, 1, PH_KERNEL, PH_INITRD, PH_ACCEL);
+	char **argv = build_argv(b, 1, PH_KERNEL, PH_INITRD, PH_ACCEL, NULL);
 
 	buf_addstr(&s, "#!/bin/sh\n"
 		       "# Boot the system mkdistro built (vmlinuz and initrd.img next to this\n"
@@ -196,10 +200,11 @@ struct vm {
 	double start; /* now_seconds() at its start */
 };
 
-/* Start QEMU with its stdin/stdout on a socket (VM->con) and its stderr on
- * a pipe (VM->err); it dies with mkdistro. Returns 0, or -1 after warn()
- * (vm->qemu.exec_failed: QEMU itself could not be run). */
-static int vm_start(struct vm *vm, char **argv)
+/* Start QEMU with its stdin/stdout on a socket (VM->con), its stderr on
+ * a pipe (VM->err) and the QEMU ends of CH's ports (CH may be NULL); it
+ * dies with mkdistro. Returns 0, or -1 after warn() (vm->qemu.exec_failed:
+ * QEMU itself could not be run). */
+static int vm_start(struct vm *vm, char **argv, struct channel *ch)
 {
 	int sv[2];
 
@@ -211,9 +216,15 @@ static int vm_start(struct vm *vm, char **argv)
 	}
 	vm->qemu = (struct child){.argv = argv, .in = CHILD_FD, .in_fd = sv[1], .out = CHILD_FD,
 				  .out_fd = sv[1], .err = CHILD_PIPE, .pdeathsig = SIGKILL};
+	if (ch) {
+		vm->qemu.pass_fds = ch->qemu_fd;
+		vm->qemu.npass_fds = CHANNEL_PORTS;
+	}
 	vm->start = now_seconds();
 	int rc = child_start(&vm->qemu);
 	close(sv[1]);
+	if (ch)
+		channel_started(ch);
 	if (rc < 0) {
 		close(sv[0]);
 		return -1;
@@ -255,13 +266,16 @@ enum drive_end {
 	END_SHUTDOWN, /* QEMU did not exit after reboot -f */
 	END_OUTPUT,   /* CONSOLE_WATCH: the first output came */
 	END_COMMAND,  /* the command ran past its own limit */
+	END_DRAIN,    /* the command ended, its channel's streams did not */
 };
 
 struct drive {
 	struct vm *vm;
 	struct console *c;
-	int in_fd, out_fd;      /* CONSOLE_PIPE input; output (-1: none) */
-	void (*out_fn)(void *ctx, const char *data, size_t n); /* or this */
+	struct channel *ch;     /* the command channel, or NULL */
+	int in_fd;              /* CONSOLE_PIPE input */
+	int out_fd[3];          /* [1] stdout, [2] stderr (-1: none) */
+	void (*out_fn)(void *ctx, int stream, const char *data, size_t n); /* or this */
 	void *out_ctx;
 	double timeout, idle;   /* seconds, 0: none */
 	double command_timeout; /* seconds for the command, 0: none (the
@@ -270,7 +284,7 @@ struct drive {
 	double run_end;         /* now_seconds() when it ended, -1 */
 	int log_fd;             /* the whole console goes here, or -1 */
 	int log_cr;             /* a \r held back at the end of the last chunk */
-	int out_failed;
+	int out_failed[3];
 	double last_output;     /* now_seconds() of the last console byte */
 };
 
@@ -295,27 +309,57 @@ static void log_write(struct drive *d, const char *data, size_t n)
 	buf_free(&b);
 }
 
-static void write_out(struct drive *d)
+/* Hand the command's output in O to the user as STREAM (1, 2) and
+ * empty O. */
+static void emit(struct drive *d, int stream, struct buf *o)
 {
-	struct buf *o = &d->c->out;
-	size_t off = 0;
 	if (d->out_fn && o->len)
-		d->out_fn(d->out_ctx, o->s, o->len);
-	while (!d->out_fn && d->out_fd >= 0 && !d->out_failed && off < o->len) {
-		ssize_t n = write(d->out_fd, o->s + off, o->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			/* Keep driving the guest so that it ends cleanly. */
-			warn("write console output:");
-			d->out_failed = 1;
-			break;
-		}
-		off += (size_t)n;
+		d->out_fn(d->out_ctx, stream, o->s, o->len);
+	int fd = d->out_fd[stream];
+	if (!d->out_fn && fd >= 0 && !d->out_failed[stream] && o->len &&
+	    write_all(fd, o->s, o->len) < 0) {
+		/* Keep driving the guest so that it ends cleanly. */
+		warn("write the command's %s:", stream == 1 ? "output" : "standard error");
+		d->out_failed[stream] = 1;
 	}
 	o->len = 0;
 	if (o->s)
 		o->s[0] = '\0';
+}
+
+static void write_out(struct drive *d)
+{
+	emit(d, 1, &d->c->out);
+}
+
+/* Read what port P of the channel has; write the control port's reply.
+ * Returns 0, or -1 when the port closed (QEMU is going). */
+static int channel_io(struct drive *d, int p, short revents)
+{
+	struct channel *ch = d->ch;
+	char chunk[65536];
+	if ((revents & POLLOUT) && ch->reply.len) {
+		ssize_t n = send(ch->fd[p], ch->reply.s, ch->reply.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			memmove(ch->reply.s, ch->reply.s + n, ch->reply.len - (size_t)n);
+			ch->reply.len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			ch->reply.len = 0;
+		}
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	ssize_t n = read(ch->fd[p], chunk, sizeof(chunk));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	if (n > 0) {
+		struct buf o = {0};
+		channel_feed(ch, (enum channel_port)p, chunk, (size_t)n, &o);
+		if (p != CHANNEL_CTL)
+			emit(d, p == CHANNEL_OUT ? 1 : 2, &o);
+		buf_free(&o);
+	}
+	return 0;
 }
 
 static enum drive_end drive(struct drive *d)
@@ -326,7 +370,12 @@ static enum drive_end drive(struct drive *d)
 
 	d->run_end = -1;
 	int con_open = 1, err_open = 1, in_open = d->in_fd >= 0;
+	int ch_open[CHANNEL_PORTS] = {0};
+	double console_done = -1; /* when the console said the command ended */
 	char chunk[4096];
+
+	for (int i = 0; d->ch && i < CHANNEL_PORTS; i++)
+		ch_open[i] = 1;
 
 	d->last_output = vm->start;
 	for (;;) {
@@ -339,7 +388,12 @@ static enum drive_end drive(struct drive *d)
 			return END_OUTPUT;
 		if (c->mode == CONSOLE_COMMAND && c->state >= CONSOLE_RUN && d->run_start < 0)
 			d->run_start = now;
-		if (c->state == CONSOLE_DONE && done_at < 0) {
+		if (c->state == CONSOLE_DONE && console_done < 0)
+			console_done = now;
+		/* Over the channel, the command is done when both its
+		 * streams have ended too. */
+		int drained = !c->channel || !d->ch || channel_done(d->ch);
+		if (c->state == CONSOLE_DONE && drained && done_at < 0) {
 			buf_addstr(&c->send, TYPE_REBOOT);
 			done_at = d->run_end = now;
 		}
@@ -354,6 +408,9 @@ static enum drive_end drive(struct drive *d)
 		if (done_at >= 0) {
 			deadline = done_at + SHUTDOWN_SECONDS;
 			why = END_SHUTDOWN;
+		} else if (console_done >= 0) {
+			deadline = console_done + DRAIN_SECONDS;
+			why = END_DRAIN;
 		} else {
 			/* With a limit of its own, the command is not under
 			 * the total timeout. */
@@ -382,8 +439,8 @@ static enum drive_end drive(struct drive *d)
 			continue;
 		}
 
-		struct pollfd p[3];
-		int np = 0, ic = -1, ie = -1, ii = -1;
+		struct pollfd p[3 + CHANNEL_PORTS];
+		int np = 0, ic = -1, ie = -1, ii = -1, ich[CHANNEL_PORTS];
 		if (con_open) {
 			ic = np;
 			p[np].fd = vm->con;
@@ -400,6 +457,14 @@ static enum drive_end drive(struct drive *d)
 			ii = np;
 			p[np].fd = d->in_fd;
 			p[np++].events = POLLIN;
+		}
+		for (int i = 0; i < CHANNEL_PORTS; i++) {
+			ich[i] = -1;
+			if (!ch_open[i])
+				continue;
+			ich[i] = np;
+			p[np].fd = d->ch->fd[i];
+			p[np++].events = POLLIN | (i == CHANNEL_CTL && d->ch->reply.len ? POLLOUT : 0);
 		}
 		double wait = fmin(deadline, nudge) - now;
 		int ms = wait > 3600 ? 3600 * 1000 : (int)ceil(wait * 1000);
@@ -441,6 +506,9 @@ static enum drive_end drive(struct drive *d)
 				err_open = 0;
 			}
 		}
+		for (int i = 0; i < CHANNEL_PORTS; i++)
+			if (ich[i] >= 0 && p[ich[i]].revents && channel_io(d, i, p[ich[i]].revents) < 0)
+				ch_open[i] = 0;
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t n = read(d->in_fd, chunk, sizeof(chunk));
 			if (n > 0) {
@@ -472,12 +540,12 @@ int qemu_first_output(const struct boot *b, double seconds)
 	struct console c;
 
 	char **argv = qemu_argv(b, 0);
-	if (vm_start(&vm, argv) < 0) {
+	if (vm_start(&vm, argv, NULL) < 0) {
 		qemu_argv_free(argv);
 		return 0;
 	}
 	console_init(&c, CONSOLE_WATCH, NULL);
-	struct drive d = {.vm = &vm, .c = &c, .in_fd = -1, .out_fd = -1,
+	struct drive d = {.vm = &vm, .c = &c, .in_fd = -1, .out_fd = {-1, -1, -1},
 			  .timeout = seconds, .run_start = -1, .log_fd = -1};
 	enum drive_end end = drive(&d);
 	int ok = end == END_OUTPUT;
@@ -593,6 +661,12 @@ static enum boot_failure classify(enum drive_end end, const struct vm *vm, const
 					"%.1f s from QEMU's start: '%s'",
 				   d->idle, phase(c), d->last_output - vm->start, last);
 		break;
+	case END_DRAIN:
+		f = BOOT_ERROR;
+		buf_printf(msg, "the command ended (status %d), but its output did not come in full "
+				"over the command channel within %.0f s",
+			   d->ch ? d->ch->status : c->status, DRAIN_SECONDS);
+		break;
 	case END_SHUTDOWN:
 		f = BOOT_QEMU_EXIT;
 		buf_printf(msg, "the guest did not power off within %.0f s; QEMU killed",
@@ -677,11 +751,12 @@ static void log_close(struct drive *d, const struct boot *b, char *tmp)
 /* Boot B driven through the console in MODE; see qemu_command(). Output
  * goes to OUT_FN if set, else OUT_FD. */
 static int run_driven(const struct boot *b, enum console_mode mode, const char *cmd, int in_fd,
-		      int out_fd, void (*out_fn)(void *, const char *, size_t), void *out_ctx,
-		      struct boot_times *t)
+		      int out_fd, int err_fd, void (*out_fn)(void *, int, const char *, size_t),
+		      void *out_ctx, struct boot_times *t)
 {
 	struct boot rb = *b;
 	struct console c;
+	struct channel chan, *ch = NULL;
 	struct vm vm;
 	double timeout, idle;
 	int ret = -BOOT_ERROR;
@@ -696,8 +771,12 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->diagnosis[0] = '\0';
 		t->evidence[0] = '\0';
 		t->command = -1;
+		t->channel = 0;
 	}
-	console_init(&c, mode, cmd);
+	if (mode == CONSOLE_COMMAND && b->channel)
+		console_init_channel(&c, cmd);
+	else
+		console_init(&c, mode, cmd);
 	if (mode == CONSOLE_COMMAND && !c.script) {
 		console_free(&c);
 		return -BOOT_ERROR;
@@ -706,24 +785,29 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		console_free(&c);
 		return -BOOT_QEMU_START;
 	}
-	char **argv = qemu_argv(&rb, 0);
+	if (mode == CONSOLE_COMMAND && b->channel && b->arch->virtio != ARCH_VIRTIO_NONE &&
+	    channel_open(&chan) == 0)
+		ch = &chan;
+	char **argv = build_argv(&rb, 0, rb.kernel, rb.initrd, rb.accel, ch);
 	if (verbose) {
 		fprintf(stderr, "mkdistro: running");
 		for (char **p = argv; *p; p++)
 			fprintf(stderr, " %s", *p);
 		fputc('\n', stderr);
 	}
-	struct drive d = {.vm = &vm, .c = &c, .in_fd = in_fd, .out_fd = out_fd,
-			  .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle,
+	struct drive d = {.vm = &vm, .c = &c, .ch = ch, .in_fd = in_fd,
+			  .out_fd = {-1, out_fd, err_fd}, .out_fn = out_fn, .out_ctx = out_ctx, .timeout = timeout, .idle = idle,
 			  .command_timeout = mode == CONSOLE_COMMAND ? b->command_timeout : 0,
 			  .run_start = -1, .log_fd = -1};
 	char *log_tmp = NULL;
 	if (b->log && (d.log_fd = log_open(b, &log_tmp)) < 0) {
 		qemu_argv_free(argv);
 		console_free(&c);
+		if (ch)
+			channel_free(ch);
 		return -BOOT_ERROR;
 	}
-	if (vm_start(&vm, argv) < 0) {
+	if (vm_start(&vm, argv, ch) < 0) {
 		/* A QEMU that cannot be run failed to start, like one that
 		 * exits at once. */
 		enum boot_failure f = vm.qemu.exec_failed ? BOOT_QEMU_START : BOOT_ERROR;
@@ -732,6 +816,8 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		log_close(&d, b, log_tmp);
 		qemu_argv_free(argv);
 		console_free(&c);
+		if (ch)
+			channel_free(ch);
 		return -(int)f;
 	}
 	enum drive_end end = drive(&d);
@@ -747,7 +833,7 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 			classify(end, &vm, &c, &d, &msg);
 			diagnose(&rb, end, &vm, &c, msg.s, NULL, 0);
 		}
-		ret = mode == CONSOLE_COMMAND ? c.status : 0;
+		ret = mode != CONSOLE_COMMAND ? 0 : c.channel && ch ? ch->status : c.status;
 	} else if (mode == CONSOLE_PIPE && end == END_EXIT && c.state == CONSOLE_RUN &&
 		   vm.qemu.status == 0) {
 		/* The session itself powered the guest off. */
@@ -772,23 +858,27 @@ static int run_driven(const struct boot *b, enum console_mode mode, const char *
 		t->qemu_status = vm.qemu.status;
 		t->command = d.run_start < 0 ? -1
 			     : (d.run_end >= 0 ? d.run_end : now_seconds()) - d.run_start;
+		t->channel = c.channel && ch;
 	}
 	vm_free(&vm);
 	qemu_argv_free(argv);
 	console_free(&c);
+	if (ch)
+		channel_free(ch);
 	return ret;
 }
 
-int qemu_command(const struct boot *b, const char *cmd, int out_fd, struct boot_times *t)
+int qemu_command(const struct boot *b, const char *cmd, int out_fd, int err_fd,
+		 struct boot_times *t)
 {
-	return run_driven(b, CONSOLE_COMMAND, cmd, -1, out_fd, NULL, NULL, t);
+	return run_driven(b, CONSOLE_COMMAND, cmd, -1, out_fd, err_fd, NULL, NULL, t);
 }
 
 int qemu_command_cb(const struct boot *b, const char *cmd,
-		    void (*fn)(void *ctx, const char *data, size_t n), void *ctx,
+		    void (*fn)(void *ctx, int stream, const char *data, size_t n), void *ctx,
 		    struct boot_times *t)
 {
-	return run_driven(b, CONSOLE_COMMAND, cmd, -1, -1, fn, ctx, t);
+	return run_driven(b, CONSOLE_COMMAND, cmd, -1, -1, -1, fn, ctx, t);
 }
 
 int qemu_interactive(const struct boot *b)
@@ -796,8 +886,8 @@ int qemu_interactive(const struct boot *b)
 	struct boot rb = *b;
 
 	if (!isatty(STDIN_FILENO))
-		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, NULL, NULL,
-				  NULL);
+		return run_driven(b, CONSOLE_PIPE, NULL, STDIN_FILENO, STDOUT_FILENO, -1, NULL,
+				  NULL, NULL);
 
 	/* QEMU is about to take the terminal over; from the background that
 	 * would steal it from the shell's foreground job. */

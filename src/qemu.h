@@ -40,6 +40,11 @@ struct boot {
 	const struct share *shares; /* directories shared with the guest */
 	size_t nshares;
 	const struct net *net;   /* the guest's network, or NULL: none */
+	int channel;             /* qemu_command(): give the command the
+				  * command channel's ports (channel.h), which
+				  * the system's kernel has; the command's
+				  * output goes over the console when the guest
+				  * turns out not to have them */
 	char *const *qemu_args;  /* extra QEMU arguments (NULL-terminated) or
 				  * NULL; not used by the KVM probe */
 	const char *script_note; /* qemu_script only: lines said in comments
@@ -73,6 +78,8 @@ struct boot_times {
 	const char *accel;   /* accelerator used (static string) */
 	double command;      /* seconds the command ran in the guest (from its
 			      * start to its end or the run's), -1: not started */
+	int channel;         /* the command's output came over the command
+			      * channel (stdout and stderr apart) */
 	enum boot_failure failure; /* 0 on success */
 	int qemu_status;     /* QEMU's exit status (128+N: killed by signal N) */
 	char diagnosis[512]; /* the one-line diagnosis printed, "" on success */
@@ -104,19 +111,25 @@ char *qemu_script(const struct boot *b);
 int qemu_interactive(const struct boot *b);
 
 /* Boot B, wait for the shell prompt, run CMD (shell text, any number of
- * lines) in the guest with stdin from /dev/null, stream its output to
- * OUT_FD (-1: discard) with \r\n turned into \n, power the guest off and
- * reap QEMU. T (if not NULL) gets the boot times and the diagnosis, also
- * on failure. Returns CMD's exit status (0..255), or -BOOT_* after warn()
+ * lines) in the guest with stdin from /dev/null, stream its stdout to
+ * OUT_FD and its stderr to ERR_FD (-1: discard), power the guest off and
+ * reap QEMU. With B->channel and the guest's ports, both streams come
+ * apart and byte-exact, and the status over the control port; else both
+ * come mixed to OUT_FD over the serial console, \r\n turned into \n.
+ * T (if not NULL) gets the boot times and the diagnosis, also on
+ * failure. Returns CMD's exit status (0..255), or -BOOT_* after warn()
  * with a one-line diagnosis, detected as soon as the console shows it,
  * followed by the console lines that prove it. Kernel messages below
  * KERN_EMERG are silenced (dmesg -n 1) while CMD runs. */
-int qemu_command(const struct boot *b, const char *cmd, int out_fd, struct boot_times *t);
+int qemu_command(const struct boot *b, const char *cmd, int out_fd, int err_fd,
+		 struct boot_times *t);
 
-/* Like qemu_command(), but CMD's output is handed to FN(CTX, DATA, N) as
- * it comes instead of being written to a file descriptor. */
+/* Like qemu_command(), but CMD's output is handed to FN(CTX, STREAM,
+ * DATA, N) as it comes, STREAM 1 for stdout (and for the mixed output of
+ * the serial console), 2 for stderr, instead of being written to file
+ * descriptors. */
 int qemu_command_cb(const struct boot *b, const char *cmd,
-		    void (*fn)(void *ctx, const char *data, size_t n), void *ctx,
+		    void (*fn)(void *ctx, int stream, const char *data, size_t n), void *ctx,
 		    struct boot_times *t);
 
 /* Boot B driven, only watching its console: 1 if the kernel printed

@@ -177,6 +177,10 @@ static void write_json(struct buf *b, const struct report *r)
 		json_str(b, c->message);
 		buf_addstr(b, ", \"output\": ");
 		json_str(b, c->output ? c->output : "");
+		if (c->errors) {
+			buf_addstr(b, ", \"stderr\": ");
+			json_str(b, c->errors);
+		}
 		buf_addch(b, '}');
 	}
 	buf_printf(b, "%s],\n  \"passed\": %d,\n  \"failed\": %d,\n  \"exit_status\": %d\n}\n",
@@ -241,6 +245,8 @@ static void write_tap(struct buf *b, const struct report *r)
 			tap_field(b, "message", c->message);
 		if (c->output && *c->output)
 			tap_field(b, "output", c->output);
+		if (c->errors && *c->errors)
+			tap_field(b, "stderr", c->errors);
 		buf_addstr(b, "  ...\n");
 	}
 }
@@ -298,7 +304,7 @@ static void xml_property(struct buf *b, const char *key, double x)
 /* A <testcase> of CLASS; MESSAGE and TYPE make it a failure (TYPE NULL:
  * it passed); TEXT goes into <system-out>. */
 static void xml_case(struct buf *b, const char *cls, const char *name, double secs,
-		     const char *type, const char *message, const char *text)
+		     const char *type, const char *message, const char *text, const char *errors)
 {
 	buf_addstr(b, "    <testcase");
 	xml_attr(b, "classname", cls);
@@ -314,6 +320,11 @@ static void xml_case(struct buf *b, const char *cls, const char *name, double se
 		buf_addstr(b, "      <system-out>");
 		xml_str(b, text, 0);
 		buf_addstr(b, "</system-out>\n");
+	}
+	if (errors && *errors) {
+		buf_addstr(b, "      <system-err>");
+		xml_str(b, errors, 0);
+		buf_addstr(b, "</system-err>\n");
 	}
 	buf_addstr(b, "    </testcase>\n");
 }
@@ -343,11 +354,11 @@ static void write_junit(struct buf *b, const struct report *r)
 	xml_property(b, "prompt", o->prompt);
 	buf_addstr(b, "    </properties>\n");
 	xml_case(b, "mkdistro.boot", "boot", o->prompt, boot_ok(r) ? NULL : o->result,
-		 o->diagnosis, o->evidence);
+		 o->diagnosis, o->evidence, NULL);
 	for (size_t i = 0; i < r->ncases; i++) {
 		const struct report_case *c = &r->cases[i];
 		xml_case(b, "mkdistro.test", c->name, c->seconds, c->passed ? NULL : "fail",
-			 c->message, c->output);
+			 c->message, c->output, c->errors);
 	}
 	buf_addstr(b, "  </testsuite>\n</testsuites>\n");
 }

@@ -30,7 +30,11 @@ struct report_case {
 	int status;          /* exit status, -1: none (not run, not finished) */
 	double seconds;      /* its duration */
 	const char *message; /* why it failed, or NULL */
-	const char *output;  /* its output, or NULL */
+	const char *output;  /* its output (stdout, or both streams mixed
+			      * when they came over the serial console), or
+			      * NULL */
+	const char *errors;  /* its stderr when it came apart (the command
+			      * channel), or NULL */
 };
 
 /* The boot. */

@@ -45,6 +45,14 @@ static const char rcs[] =
  * ifconfig and route: their ioctls need no more than IPv4). The drivers
  * are loaded first when they are modules (a given kernel's). */
 static const char rcs_links[] =
+	/* The command channel's ports by name (channel.h), as udev links
+	 * them; devtmpfs has made their nodes, named vportNpM. */
+	"[ -d /lib/modules ] && modprobe -qa virtio_mmio virtio_pci virtio_console 2>/dev/null\n"
+	"for p in /sys/class/virtio-ports/*/name; do\n"
+	"\t[ -r \"$p\" ] || continue\n"
+	"\tn=${p%/name}\n"
+	"\tmkdir -p /dev/virtio-ports && ln -sf \"../${n##*/}\" \"/dev/virtio-ports/$(cat \"$p\")\"\n"
+	"done\n"
 	"for w in $(cat /proc/cmdline); do\n"
 	"\tcase $w in\n"
 	"\tmkdistro.share=*|mkdistro.net=*)\n"

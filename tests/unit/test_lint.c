@@ -549,6 +549,17 @@ static void test_kernel_links(void **state)
 	for (const char *p = share; *p; p += strcspn(p, "\n") + 1)
 		buf_printf(&all, "%.*s=y\n", (int)strcspn(p, "\n"), p);
 
+	/* Without the command channel's driver: a warning alone (run -c
+	 * still works, over the serial console). */
+	lint_text(&t, all.s, &r);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.errors, 0);
+	assert_int_equal(r.v[0].id, LINT_K_CHANNEL);
+	assert_string_equal(r.v[0].subject, "CONFIG_VIRTIO_CONSOLE");
+	assert_non_null(strstr(r.v[0].problem, "serial console"));
+	lint_report_free(&r);
+	buf_addstr(&all, "CONFIG_VIRTIO_CONSOLE=y\n");
+
 	/* Without 9P_FS alone. */
 	char *no9p = xstrdup(all.s);
 	char *at = strstr(no9p, "CONFIG_9P_FS=y");

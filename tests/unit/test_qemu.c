@@ -204,7 +204,7 @@ static void fake_script(struct fake *f, const char *body)
 static int fake_run(struct fake *f, const char *cmd, struct boot_times *t, double *secs)
 {
 	double t0 = now_seconds();
-	int rc = qemu_command(&f->boot, cmd, -1, t);
+	int rc = qemu_command(&f->boot, cmd, -1, -1, t);
 	*secs = now_seconds() - t0;
 	return rc;
 }
@@ -231,7 +231,7 @@ static void test_run_success(void **state)
 	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	double t0 = now_seconds();
-	int rc = qemu_command(&f->boot, "echo hello; exit 7", fd, &t);
+	int rc = qemu_command(&f->boot, "echo hello; exit 7", fd, -1, &t);
 	secs = now_seconds() - t0;
 	close(fd);
 	assert_int_equal(rc, 7);
@@ -244,6 +244,56 @@ static void test_run_success(void **state)
 	assert_string_equal(text, "hello\n");
 	free(text);
 	free(out);
+}
+
+/* Over the command channel: the fake finds its three ports (QEMU's
+ * -chardev socket,fd=N) and plays the guest's side of channel.h: stdout
+ * and stderr apart, bytes as written (a NUL, no final newline), the
+ * status over the control port, and the mark it answers at each stream's
+ * end, with output of the command's held back behind a late byte. */
+static void test_run_channel(void **state)
+{
+	struct fake *f = *state;
+	struct boot_times t;
+	char *out = xasprintf("%s/out", f->dir), *err = xasprintf("%s/err", f->dir);
+	/* bash: dash takes no descriptor above 9 in a redirection. */
+	fake_script(f, "[ -n \"$BASH\" ] || exec bash \"$0\" \"$@\"\n"
+		    BOOT_LINES
+		    "i=0; for a; do case $a in socket,id=mkdistro-port*,fd=*) eval p$i=${a##*fd=}; "
+		    "i=$((i+1));; esac; done\n"
+		    "[ $i = 3 ] || exit 5\n"
+		    "printf 'mkdistro:/# '\n"
+		    "read -r l\n"
+		    "printf '\\036MKD-READY\\r\\n'\n"
+		    "while read -r l; do case $l in *MKD-BEGIN-CHANNEL*) break;; esac; done\n"
+		    "printf '\\036MKD-BEGIN-CHANNEL\\r\\nkernel: a message\\r\\n'\n"
+		    "eval \"printf 'out\\\\000put' >&$p0; printf 'err\\\\n' >&$p1\"\n"
+		    "eval \"printf '7\\\\n' >&$p2; read -r m <&$p2\"\n"
+		    "eval \"printf 'late%s' \\\"$m\\\" >&$p0; printf %s \\\"$m\\\" >&$p1\"\n"
+		    "printf '\\036MKD-END 7\\r\\n'\n"
+		    "read -r l\n"
+		    "[ \"$l\" = 'reboot -f' ] || exit 3\n"
+		    "exit 0\n");
+	f->boot.channel = 1;
+	int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fo >= 0 && fe >= 0);
+	int rc = qemu_command(&f->boot, "echo hello; exit 7", fo, fe, &t);
+	close(fo);
+	close(fe);
+	assert_int_equal(rc, 7);
+	assert_int_equal(t.failure, 0);
+	assert_int_equal(t.channel, 1);
+	size_t n;
+	char *text = read_file(out, &n);
+	assert_int_equal(n, 11);
+	assert_memory_equal(text, "out\0putlate", 11);
+	free(text);
+	text = read_file(err, NULL);
+	assert_string_equal(text, "err\n");
+	free(text);
+	free(out);
+	free(err);
 }
 
 static void test_run_panic_at_once(void **state)
@@ -448,7 +498,7 @@ static void test_kill9_kills_qemu(void **state)
 	assert_true(child >= 0);
 	if (child == 0) {
 		proc_forget_all();
-		qemu_command(&f->boot, "true", -1, NULL);
+		qemu_command(&f->boot, "true", -1, -1, NULL);
 		_exit(0);
 	}
 	char *text = NULL;
@@ -489,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_argv_other_machine),
 		cmocka_unit_test(test_script),
 		cmocka_unit_test_setup_teardown(test_run_success, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_run_channel, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_panic_at_once, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_qemu_fails, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_run_stall_and_timeout, fake_setup,
