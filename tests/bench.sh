@@ -63,7 +63,8 @@ print_tree() {
 
 # Part 7: shares and the network, in the built system of the current
 # directory (with -f links.conf). Sets links_build, links_kernel,
-# links_size, plain_size, boot_plain, boot_links, share_mbs.
+# links_size, plain_size, boot_plain, boot_links, share_mbs, serial_mbs,
+# channel_mbs.
 prompt_time() { sed -n 's/.*shell prompt \([0-9.]*\) s.*/\1/p'; }
 bench_links() {
 	echo "== shares and the network: rebuild with them, boots, 100 MB through the share"
@@ -91,6 +92,14 @@ bench_links() {
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["tests"][0]["duration"])')
 	share_mbs=$(echo "100 / $secs" | bc -l)
 	rm -rf "$d"
+	# run -c's output: 20 MB over the command channel, 2 MB over the
+	# serial console (the system without links.conf), timed in the guest.
+	secs=$("$MKDISTRO" -f links.conf run --format json -c 'yes 0123456789abcdef | head -c 20971520' |
+		python3 -c 'import json, sys; t = json.load(sys.stdin)["tests"][0]; assert len(t["output"]) == 20971520; print(t["duration"])')
+	channel_mbs=$(echo "20 / $secs" | bc -l)
+	secs=$("$MKDISTRO" run --format json -c 'yes 0123456789abcdef | head -c 2097152' |
+		python3 -c 'import json, sys; t = json.load(sys.stdin)["tests"][0]; assert len(t["output"]) == 2097152; print(t["duration"])')
+	serial_mbs=$(echo "2 / $secs" | bc -l)
 }
 
 print_links() {
@@ -99,6 +108,9 @@ print_links() {
 	printf '%-44s %9.2fs\n' "boot to prompt, no share, no net (mean of 5)" "$boot_plain"
 	printf '%-44s %9.2fs  (goal: within 0.2 s of it)\n' "boot to prompt, --share and --net (mean of 5)" "$boot_links"
 	printf '%-44s %9.1f MB/s\n' "100 MB read through the share (9p)" "$share_mbs"
+	printf '%-44s %9.2f MB/s\n' "run -c output, serial console (2 MB)" "$serial_mbs"
+	printf '%-44s %9.2f MB/s\n' "run -c output, command channel (20 MB)" "$channel_mbs"
+	printf '%-44s %10.1f  (goal >= 10)\n' "ratio channel / serial console" "$(echo "$channel_mbs / $serial_mbs" | bc -l)"
 }
 
 if [ "${1:-}" = links ]; then

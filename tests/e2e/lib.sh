@@ -129,6 +129,28 @@ check_links() {
 	expect_eq "$label: what the guest made is the invoking user's" \
 		"$(id -u):$(id -g) $(id -u):$(id -g)" "$(stat -c %u:%g "$d/sum" "$d/made" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 
+	# The command channel: stdout and stderr apart, bytes as written (NULs,
+	# no final newline), the status; 20 MB of output byte-exact (the
+	# guest's copy through the share is the reference).
+	"$@" run -c 'printf "out\000put"; printf "err\000or" >&2; exit 3' > "$c/$label-chan.out" 2> "$c/$label-chan.err"
+	st=$?
+	expect_eq "$label: run -c over the channel exits with the command's status" 3 $st
+	check "$label: its stdout arrives byte-exact, apart" sh -c 'printf "out\000put" | cmp -s - "$1"' - "$c/$label-chan.out"
+	check "$label: its stderr arrives on stderr, byte-exact" sh -c 'printf "err\000or" | cmp -s - "$1"' - "$c/$label-chan.err"
+	[ $st -eq 3 ] || tail -20 "$c/$label-chan.err"
+	"$@" run --share "$d" -c 'head -c 20971520 /dev/urandom | tee /mnt/'"$n"'/big' > "$c/$label-big.out" 2> "$c/$label-big.err"
+	st=$?
+	expect_eq "$label: 20 MB of output: the command's status" 0 $st
+	check "$label: 20 MB of output arrive byte-exact" cmp -s "$d/big" "$c/$label-big.out"
+	check "$label: ... all 20 MB of them" [ "$(stat -c %s "$c/$label-big.out")" -eq 20971520 ]
+	[ $st -eq 0 ] || tail -20 "$c/$label-big.err"
+	rm -f "$d/big" "$c/$label-big.out"
+	out=$("$@" run --format json -c 'echo to-out; echo to-err >&2' 2> "$c/$label-json.err")
+	check "$label: a report has the command's stdout and stderr apart" python3 -c '
+import json, sys
+t = json.loads(sys.argv[1])["tests"][0]
+assert t["output"] == "to-out\n" and t["stderr"] == "to-err\n", t' "$out"
+
 	# A web server in the guest, reached from the host through --forward;
 	# the guest's command ends when the host says so through a share.
 	port=$(free_port)

@@ -129,6 +129,41 @@ static void test_console_streams(void **state)
 	console_free(&c);
 }
 
+/* With the command channel: the typed text runs the command on the
+ * ports when the guest has them (on the console otherwise); once the
+ * guest said it uses them, the console's lines are kernel messages, not
+ * output, and the end marker still ends the command. */
+static void test_console_channel(void **state)
+{
+	struct console c;
+	console_init_channel(&c, "echo hi");
+	assert_non_null(strstr(c.script, "if [ -c /dev/virtio-ports/mkdistro.ctl ]; then "));
+	assert_non_null(strstr(c.script, ">/dev/virtio-ports/mkdistro.out "
+					 "2>/dev/virtio-ports/mkdistro.err; s=$?; "
+					 "exec 3<>/dev/virtio-ports/mkdistro.ctl; echo $s >&3; "
+					 "read -r m <&3; exec 3<&-; "));
+	/* The console's way, for a guest without the ports. */
+	assert_non_null(strstr(c.script, "; else printf '\\036MKD-BEGIN\\n'; sh "));
+	feed(&c, "x# ", 0, 1);
+	feed(&c, "\036MKD-READY\n\036MKD-BEGIN-CHANNEL\r\n", 0, 1);
+	assert_int_equal(c.state, CONSOLE_RUN);
+	assert_int_equal(c.channel, 1);
+	feed(&c, "random: crng init done\r\n\036MKD-END 3\r\n", 1, 2);
+	assert_int_equal(c.state, CONSOLE_DONE);
+	assert_int_equal(c.status, 3);
+	expect_out(&c, "");
+	console_free(&c);
+
+	/* A guest without them: output on the console, as ever. */
+	console_init_channel(&c, "echo hi");
+	feed(&c, "x# ", 0, 1);
+	feed(&c, "\036MKD-READY\n\036MKD-BEGIN\r\nhi\r\n\036MKD-END 0\r\n", 0, 1);
+	assert_int_equal(c.channel, 0);
+	assert_int_equal(c.state, CONSOLE_DONE);
+	expect_out(&c, "hi\n");
+	console_free(&c);
+}
+
 static void test_console_panic(void **state)
 {
 	struct console c;
@@ -347,6 +382,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_console_command),
 		cmocka_unit_test(test_console_streams),
+		cmocka_unit_test(test_console_channel),
 		cmocka_unit_test(test_console_panic),
 		cmocka_unit_test(test_console_no_false_prompt),
 		cmocka_unit_test(test_console_pipe),
