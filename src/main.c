@@ -592,6 +592,8 @@ static int run_reported(struct opts *o, const struct boot *boot, struct boot_tim
 		.output = out[0].s ? out[0].s : "",
 		/* Over the serial console both streams came as one. */
 		.errors = t->channel ? (out[1].s ? out[1].s : "") : NULL,
+		.output_len = out[0].len,
+		.errors_len = out[1].len,
 	};
 	struct report r = {
 		.name = "mkdistro run",

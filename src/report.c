@@ -58,15 +58,15 @@ static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
 
 /* ---- JSON ---------------------------------------------------------- */
 
-/* S as a JSON string (also a YAML double-quoted scalar); NULL as null. */
-static void json_str(struct buf *b, const char *s)
+/* The N bytes at S as a JSON string (also a YAML double-quoted scalar);
+ * NULL as null. */
+static void json_strn(struct buf *b, const char *s, size_t n)
 {
 	if (!s) {
 		buf_addstr(b, "null");
 		return;
 	}
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
 	buf_addch(b, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned cp;
@@ -91,6 +91,18 @@ static void json_str(struct buf *b, const char *s)
 		i += len;
 	}
 	buf_addch(b, '"');
+}
+
+static void json_str(struct buf *b, const char *s)
+{
+	json_strn(b, s, s ? strlen(s) : 0);
+}
+
+/* The length of a case's OUTPUT or errors given with length N (0: up to
+ * its NUL). */
+static size_t text_len(const char *s, size_t n)
+{
+	return n ? n : s ? strlen(s) : 0;
 }
 
 /* Seconds X as a JSON number, or null when not seen (negative). */
@@ -176,10 +188,10 @@ static void write_json(struct buf *b, const struct report *r)
 		buf_addstr(b, ", \"message\": ");
 		json_str(b, c->message);
 		buf_addstr(b, ", \"output\": ");
-		json_str(b, c->output ? c->output : "");
+		json_strn(b, c->output ? c->output : "", text_len(c->output, c->output_len));
 		if (c->errors) {
 			buf_addstr(b, ", \"stderr\": ");
-			json_str(b, c->errors);
+			json_strn(b, c->errors, text_len(c->errors, c->errors_len));
 		}
 		buf_addch(b, '}');
 	}
@@ -213,12 +225,18 @@ static void tap_desc(struct buf *b, const char *s)
 	}
 }
 
-/* A YAML key of a TAP diagnostic block with a JSON string value. */
-static void tap_field(struct buf *b, const char *key, const char *value)
+/* A YAML key of a TAP diagnostic block with a JSON string value of N
+ * bytes. */
+static void tap_fieldn(struct buf *b, const char *key, const char *value, size_t n)
 {
 	buf_printf(b, "  %s: ", key);
-	json_str(b, value);
+	json_strn(b, value, n);
 	buf_addch(b, '\n');
+}
+
+static void tap_field(struct buf *b, const char *key, const char *value)
+{
+	tap_fieldn(b, key, value, strlen(value));
 }
 
 static void write_tap(struct buf *b, const struct report *r)
@@ -243,10 +261,10 @@ static void write_tap(struct buf *b, const struct report *r)
 			buf_printf(b, "  exit_status: %d\n", c->status);
 		if (c->message)
 			tap_field(b, "message", c->message);
-		if (c->output && *c->output)
-			tap_field(b, "output", c->output);
-		if (c->errors && *c->errors)
-			tap_field(b, "stderr", c->errors);
+		if (text_len(c->output, c->output_len))
+			tap_fieldn(b, "output", c->output, text_len(c->output, c->output_len));
+		if (text_len(c->errors, c->errors_len))
+			tap_fieldn(b, "stderr", c->errors, text_len(c->errors, c->errors_len));
 		buf_addstr(b, "  ...\n");
 	}
 }
@@ -256,10 +274,9 @@ static void write_tap(struct buf *b, const struct report *r)
 /* S as XML character data or attribute value (the five special
  * characters as entities; what XML 1.0 cannot hold as U+FFFD). In an
  * attribute (ATTR), newlines and tabs are kept as character references. */
-static void xml_str(struct buf *b, const char *s, int attr)
+static void xml_strn(struct buf *b, const char *s, size_t n, int attr)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p);
 	for (size_t i = 0; i < n;) {
 		unsigned cp;
 		size_t len = utf8_next(p + i, n - i, &cp);
@@ -283,6 +300,11 @@ static void xml_str(struct buf *b, const char *s, int attr)
 	}
 }
 
+static void xml_str(struct buf *b, const char *s, int attr)
+{
+	xml_strn(b, s, s ? strlen(s) : 0, attr);
+}
+
 static void xml_attr(struct buf *b, const char *key, const char *value)
 {
 	buf_printf(b, " %s=\"", key);
@@ -302,9 +324,11 @@ static void xml_property(struct buf *b, const char *key, double x)
 }
 
 /* A <testcase> of CLASS; MESSAGE and TYPE make it a failure (TYPE NULL:
- * it passed); TEXT goes into <system-out>. */
+ * it passed); TEXT (TEXT_LEN bytes) goes into <system-out>, ERRORS
+ * (ERRORS_LEN) into <system-err>. */
 static void xml_case(struct buf *b, const char *cls, const char *name, double secs,
-		     const char *type, const char *message, const char *text, const char *errors)
+		     const char *type, const char *message, const char *text, size_t text_len,
+		     const char *errors, size_t errors_len)
 {
 	buf_addstr(b, "    <testcase");
 	xml_attr(b, "classname", cls);
@@ -316,14 +340,14 @@ static void xml_case(struct buf *b, const char *cls, const char *name, double se
 		xml_attr(b, "message", message ? message : type);
 		buf_addstr(b, "/>\n");
 	}
-	if (text && *text) {
+	if (text && text_len) {
 		buf_addstr(b, "      <system-out>");
-		xml_str(b, text, 0);
+		xml_strn(b, text, text_len, 0);
 		buf_addstr(b, "</system-out>\n");
 	}
-	if (errors && *errors) {
+	if (errors && errors_len) {
 		buf_addstr(b, "      <system-err>");
-		xml_str(b, errors, 0);
+		xml_strn(b, errors, errors_len, 0);
 		buf_addstr(b, "</system-err>\n");
 	}
 	buf_addstr(b, "    </testcase>\n");
@@ -354,11 +378,12 @@ static void write_junit(struct buf *b, const struct report *r)
 	xml_property(b, "prompt", o->prompt);
 	buf_addstr(b, "    </properties>\n");
 	xml_case(b, "mkdistro.boot", "boot", o->prompt, boot_ok(r) ? NULL : o->result,
-		 o->diagnosis, o->evidence, NULL);
+		 o->diagnosis, o->evidence, text_len(o->evidence, 0), NULL, 0);
 	for (size_t i = 0; i < r->ncases; i++) {
 		const struct report_case *c = &r->cases[i];
 		xml_case(b, "mkdistro.test", c->name, c->seconds, c->passed ? NULL : "fail",
-			 c->message, c->output, c->errors);
+			 c->message, c->output, text_len(c->output, c->output_len), c->errors,
+			 text_len(c->errors, c->errors_len));
 	}
 	buf_addstr(b, "  </testsuite>\n</testsuites>\n");
 }

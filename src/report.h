@@ -35,6 +35,8 @@ struct report_case {
 			      * NULL */
 	const char *errors;  /* its stderr when it came apart (the command
 			      * channel), or NULL */
+	size_t output_len, errors_len; /* their lengths when they may hold NUL
+					* bytes; 0: up to the first NUL */
 };
 
 /* The boot. */

@@ -177,6 +177,33 @@ static void test_tap_escaping(void **state)
 }
 
 /* No test at all (run --time): the boot alone, in every format. */
+/* The command channel's streams may hold NUL bytes: with their lengths,
+ * they are reported whole (JSON and TAP as \u0000, XML, which cannot
+ * hold it, as U+FFFD), stderr in its own field. */
+static void test_nul_bytes(void **state)
+{
+	struct report_case c = { .name = "command", .passed = 1, .status = 0,
+				 .output = "a\0b", .output_len = 3, .errors = "e\0", .errors_len = 2 };
+	struct report r = { .name = "mkdistro run", .boot = { .result = "ok", .first_output = -1,
+							      .init = -1, .prompt = -1 },
+			    .cases = &c, .ncases = 1 };
+	char *text = report_text(REPORT_JSON, &r);
+	assert_has(text, "\"output\": \"a\\u0000b\", \"stderr\": \"e\\u0000\"}");
+	free(text);
+	text = report_text(REPORT_TAP, &r);
+	assert_has(text, "  output: \"a\\u0000b\"\n  stderr: \"e\\u0000\"\n");
+	free(text);
+	text = report_text(REPORT_JUNIT, &r);
+	assert_has(text, "<system-out>a\xef\xbf\xbd" "b</system-out>\n"
+			 "      <system-err>e\xef\xbf\xbd</system-err>\n");
+	free(text);
+	/* Without stderr of its own (the serial console), no such field. */
+	c.errors = NULL;
+	text = report_text(REPORT_JSON, &r);
+	assert_null(strstr(text, "stderr"));
+	free(text);
+}
+
 static void test_empty_suite(void **state)
 {
 	struct report r = { .name = "mkdistro run", .boot = { .result = "ok", .first_output = 0.1,
@@ -275,6 +302,7 @@ int main(void)
 		testdir_test(test_json_escaping),
 		testdir_test(test_junit_escaping),
 		cmocka_unit_test(test_tap_escaping),
+		cmocka_unit_test(test_nul_bytes),
 		testdir_test(test_empty_suite),
 		testdir_test(test_failed_boot),
 		cmocka_unit_test(test_format_names),
