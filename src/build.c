@@ -24,6 +24,7 @@
 #include "manifest.h"
 #include "modules.h"
 #include "channel.h"
+#include "pin.h"
 #include "net.h"
 #include "proc.h"
 #include "programs.h"
@@ -1051,7 +1052,7 @@ static void pin_environment(void)
 		unsetenv(make_vars[i]);
 }
 
-int build_init(struct build *b, const struct config *cfg, int jobs)
+int build_init(struct build *b, const struct config *cfg, int jobs, int offline)
 {
 	pin_environment();
 	memset(b, 0, sizeof(*b));
@@ -1062,13 +1063,7 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 		warn("unknown architecture '%s'", cfg->arch);
 		return -1;
 	}
-	b->linux_src = catalog_find("linux", cfg->linux_version);
-	b->musl_src = catalog_find("musl", cfg->musl_version);
-	b->busybox_src = catalog_find("busybox", cfg->busybox_version);
-	if (!b->linux_src || !b->musl_src || !b->busybox_src) {
-		warn("no catalog entry for the configured versions");
-		return -1;
-	}
+	b->offline = offline;
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd))) {
 		warn("getcwd:");
@@ -1083,6 +1078,22 @@ int build_init(struct build *b, const struct config *cfg, int jobs)
 	b->cachedir = fetch_cache_dir();
 	if (!b->cachedir)
 		return -1;
+	/* A version the catalog does not pin is pinned before anything
+	 * is keyed by it. */
+	const char *names[3] = { "linux", "musl", "busybox" };
+	const char *vers[3] = { cfg->linux_version, cfg->musl_version, cfg->busybox_version };
+	const char *urls[3] = { cfg->linux_url, cfg->musl_url, cfg->busybox_url };
+	const char *sums[3] = { cfg->linux_sha256, cfg->musl_sha256, cfg->busybox_sha256 };
+	for (int i = 0; i < 3; i++)
+		if (pin_source(names[i], vers[i], urls[i], sums[i], b->cachedir, offline,
+			       &b->srcs[i]) < 0) {
+			for (int j = 0; j < i; j++)
+				pin_free(&b->srcs[j]);
+			return -1;
+		}
+	b->linux_src = &b->srcs[0];
+	b->musl_src = &b->srcs[1];
+	b->busybox_src = &b->srcs[2];
 	size_t n = 0;
 	b->plan.steps = xcalloc(sizeof(seed_steps) / sizeof(seed_steps[0]), sizeof(struct step));
 	for (size_t i = 0; i < sizeof(seed_steps) / sizeof(seed_steps[0]); i++) {
@@ -1134,6 +1145,9 @@ void build_free(struct build *b)
 	free(b->builddir);
 	free(b->outdir);
 	free(b->cachedir);
+	for (int i = 0; i < 3; i++)
+		if (b->srcs[i].name)
+			pin_free(&b->srcs[i]);
 	memset(b, 0, sizeof(*b));
 }
 

@@ -21,7 +21,8 @@
 struct build {
 	const struct config *cfg;
 	const struct arch *arch;
-	const struct source *linux_src, *musl_src, *busybox_src;
+	const struct source *linux_src, *musl_src, *busybox_src; /* in srcs */
+	struct source srcs[3]; /* the three sources, pinned (pin.h) */
 	char *workdir;  /* absolute: where build/ and out/ live */
 	char *builddir; /* WORKDIR/build */
 	char *outdir;   /* WORKDIR/out */
@@ -46,7 +47,7 @@ enum build_part { BUILD_KERNEL, BUILD_BUSYBOX };
  * the kernel's KBUILD_BUILD_TIMESTAMP, _USER and _HOST; an outer make's
  * MAKEFLAGS and the like are removed. Returns 0, or -1 after warn()
  * (unknown version, no cache directory). */
-int build_init(struct build *b, const struct config *cfg, int jobs);
+int build_init(struct build *b, const struct config *cfg, int jobs, int offline);
 /* Release what build_init allocated. */
 void build_free(struct build *b);
 /* Check that host tools the build needs exist; names the Debian package

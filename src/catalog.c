@@ -64,6 +64,11 @@ const struct source *catalog_find(const char *name, const char *version)
 	return NULL;
 }
 
+const struct source *catalog_entry(size_t i)
+{
+	return i < sizeof(catalog) / sizeof(catalog[0]) ? &catalog[i] : NULL;
+}
+
 const char *catalog_default_version(const char *name)
 {
 	for (size_t i = 0; i < sizeof(catalog) / sizeof(catalog[0]); i++)

@@ -36,6 +36,8 @@ struct source {
 
 /* The entry for NAME at VERSION, or NULL. */
 const struct source *catalog_find(const char *name, const char *version);
+/* The I-th entry of the catalog, or NULL past its end. */
+const struct source *catalog_entry(size_t i);
 /* The default version of NAME (the seed system's), or NULL. */
 const char *catalog_default_version(const char *name);
 /* Known versions of NAME as "a, b, c" in new memory, for error messages. */

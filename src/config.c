@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -28,8 +29,13 @@ static const struct config_key keys[] = {
 	  "9p over virtio in the kernel, the guest's mounts (yes or no)", CONFIG_BOOL, F(share) },
 	{ "system", "net", "no", "build in what the network needs (run --net, --forward): IPv4 and "
 	  "virtio-net in the kernel, the guest's address (yes or no)", CONFIG_BOOL, F(net) },
-	{ "linux", "version", NULL, "kernel version from mkdistro's catalog",
-	  CONFIG_VERSION, F(linux_version) },
+	{ "linux", "version", NULL, "kernel version: one the catalog pins (mkdistro versions), "
+	  "any Debian's archive offers, or any with sha256 and url", CONFIG_VERSION,
+	  F(linux_version) },
+	{ "linux", "sha256", "", "the sha256 of the kernel's source tarball (a version the catalog "
+	  "does not pin)", CONFIG_SHA256, F(linux_sha256) },
+	{ "linux", "url", "", "where that tarball is: http(s):// or file:// (needs sha256)",
+	  CONFIG_URL, F(linux_url) },
 	{ "linux", "fragment", "", "file of CONFIG_ lines applied on top of tinyconfig",
 	  CONFIG_FILE_PATH, F(kernel_fragment) },
 	{ "linux", "cmdline", "", "appended to the kernel command line",
@@ -50,10 +56,17 @@ static const struct config_key keys[] = {
 	{ "linux", "debug", "no", "build the kernel with debug information for gdb (source lines, "
 	  "types, scripts/gdb's lx- commands); slower to build, a larger build tree (yes or no)",
 	  CONFIG_BOOL, F(debug) },
-	{ "musl", "version", NULL, "musl libc version from mkdistro's catalog",
-	  CONFIG_VERSION, F(musl_version) },
-	{ "busybox", "version", NULL, "BusyBox version from mkdistro's catalog",
-	  CONFIG_VERSION, F(busybox_version) },
+	{ "musl", "version", NULL, "musl libc version: the catalog's, Debian's archive's, or any "
+	  "with sha256 and url", CONFIG_VERSION, F(musl_version) },
+	{ "musl", "sha256", "", "the sha256 of musl's source tarball", CONFIG_SHA256,
+	  F(musl_sha256) },
+	{ "musl", "url", "", "where that tarball is (needs sha256)", CONFIG_URL, F(musl_url) },
+	{ "busybox", "version", NULL, "BusyBox version: the catalog's, Debian's archive's, or any "
+	  "with sha256 and url", CONFIG_VERSION, F(busybox_version) },
+	{ "busybox", "sha256", "", "the sha256 of BusyBox's source tarball", CONFIG_SHA256,
+	  F(busybox_sha256) },
+	{ "busybox", "url", "", "where that tarball is (needs sha256)", CONFIG_URL,
+	  F(busybox_url) },
 	{ "busybox", "fragment", "", "file of CONFIG_ lines applied on top of defconfig",
 	  CONFIG_FILE_PATH, F(busybox_fragment) },
 	{ "initramfs", "compression", "gzip", "initramfs compression: gzip, xz, lz4, zstd or none",
@@ -227,6 +240,15 @@ static int parse_memory(const char *s)
 }
 
 /* Module names, as modprobe takes them, separated by commas or blanks. */
+/* A version the catalog does not pin: it names files and directories
+ * (NAME-VERSION), so it keeps to a version's characters. */
+static int valid_version(const char *s)
+{
+	size_t n = strlen(s);
+	return n && n <= 64 && isdigit((unsigned char)s[0]) &&
+	       strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~_-") == n;
+}
+
 static int valid_names(const char *s)
 {
 	for (; *s; s++)
@@ -301,14 +323,38 @@ static int set_value(struct parse *p, const struct config_key *k, const char *va
 			     "not starting with '-' or '.'", value, k->section, HOSTNAME_MAX);
 		break;
 	case CONFIG_VERSION:
-		if (catalog_find(k->section, value)) {
+		/* One the catalog does not pin is looked for when fetched
+		 * (mkdistro versions lists what there is). */
+		if (catalog_find(k->section, value) || valid_version(value)) {
 			v = xstrdup(value);
 		} else {
 			char *known = catalog_versions(k->section);
-			perr(p, "unknown %s version '%s' in [%s]; known: %s",
+			perr(p, "bad %s version '%s' in [%s]: digits, letters and . + ~ _ - only, "
+			     "starting with a digit (the catalog pins %s)",
 			     k->section, value, k->section, known);
 			free(known);
 		}
+		break;
+	case CONFIG_SHA256:
+		if (strlen(value) == 64 && strspn(value, "0123456789abcdefABCDEF") == 64) {
+			v = xstrdup(value);
+			for (char *q = v; *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+		} else if (*value) {
+			perr(p, "bad sha256 '%s' in [%s]: 64 hex digits (sha256sum FILE prints them)",
+			     value, k->section);
+		}
+		break;
+	case CONFIG_URL:
+		if (!*value)
+			break;
+		if ((!strncmp(value, "http://", 7) || !strncmp(value, "https://", 8) ||
+		     !strncmp(value, "file:///", 8)) && !strpbrk(value, " \t") &&
+		    strrchr(value, '/')[1])
+			v = xstrdup(value);
+		else
+			perr(p, "bad url '%s' in [%s]: an http://, https:// or file:/// URL of the "
+			     "tarball itself", value, k->section);
 		break;
 	case CONFIG_FILE_PATH:
 	case CONFIG_DIR_PATH:
@@ -425,7 +471,8 @@ static void set_key(struct parse *p, const char *name, const char *value)
 	if (*value == ';')
 		value = "";
 	if (*value == '\0' && k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH &&
-	    k->kind != CONFIG_TEXT && k->kind != CONFIG_NAMES) {
+	    k->kind != CONFIG_TEXT && k->kind != CONFIG_NAMES && k->kind != CONFIG_SHA256 &&
+	    k->kind != CONFIG_URL) {
 		perr(p, "empty value for '%s' in [%s]", name, section);
 		return;
 	}
@@ -758,7 +805,7 @@ static char *describe(const struct config *c, int annotated)
 static size_t saved_length(const struct config *c, const struct config_key *k)
 {
 	if (k->kind != CONFIG_FILE_PATH && k->kind != CONFIG_DIR_PATH && k->kind != CONFIG_INIT &&
-	    k->kind != CONFIG_KBASE && k->kind != CONFIG_NAMES)
+	    k->kind != CONFIG_KBASE && k->kind != CONFIG_NAMES && k->kind != CONFIG_URL)
 		return 0;
 	const char *v = *str_field((struct config *)c, k);
 	return strlen(k->key) + 3 + (v ? strlen(v) : 0);

@@ -17,6 +17,10 @@ struct config {
 	char *linux_version;    /* [linux] version */
 	char *musl_version;     /* [musl] version */
 	char *busybox_version;  /* [busybox] version */
+	char *linux_sha256, *musl_sha256, *busybox_sha256; /* [NAME] sha256: the
+				 * source tarball's, 64 lowercase hex digits, or NULL */
+	char *linux_url, *musl_url, *busybox_url; /* [NAME] url: where that
+				 * tarball is (http, https, file), or NULL */
 	char *kernel_fragment;  /* [linux] fragment: absolute path or NULL */
 	char *busybox_fragment; /* [busybox] fragment: absolute path or NULL */
 	char *cmdline;          /* [linux] cmdline appended to the kernel's, "" if none */
@@ -42,7 +46,11 @@ struct config {
 enum config_kind {
 	CONFIG_ARCH,        /* a name from the arch table */
 	CONFIG_HOSTNAME,    /* letters, digits, '-', '.', at most 64 */
-	CONFIG_VERSION,     /* a catalog version of the component named by the section */
+	CONFIG_VERSION,     /* a version of the component named by the section: the
+			     * catalog's, or one it does not pin (digits, letters
+			     * and . + ~ _ -) */
+	CONFIG_SHA256,      /* 64 hex digits (stored lowercase); empty means none */
+	CONFIG_URL,         /* an http://, https:// or file:// URL; empty means none */
 	CONFIG_FILE_PATH,   /* an existing regular file; empty means none */
 	CONFIG_DIR_PATH,    /* an existing directory; empty means none */
 	CONFIG_TEXT,        /* free text without control characters */

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "apt.h"
 #include "hash.h"
 #include "proc.h"
 #include "util.h"
@@ -412,32 +413,6 @@ out:
 	return ok;
 }
 
-/* The most telling line of apt-get's output: its first error, else its
- * last line. Control characters are replaced so the message stays one
- * line. New memory. */
-static char *apt_summary(const char *logpath)
-{
-	char *text = read_file_quiet(logpath, NULL);
-	char *pick = NULL, *last = NULL;
-
-	if (!text)
-		return xstrdup("no output");
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		if (!line[0])
-			continue;
-		last = line;
-		if (!pick && !strncmp(line, "E: ", 3))
-			pick = line;
-	}
-	if (!pick)
-		pick = last;
-	if (!pick)
-		pick = "no output";
-	char *s = str_printable(pick, strlen(pick), strlen(pick));
-	free(text);
-	return s;
-}
-
 static int fetch_apt(const char *path, const char *cachedir, const struct origin *o,
 		     struct buf *log)
 {
@@ -467,14 +442,13 @@ static int fetch_apt(const char *path, const char *cachedir, const struct origin
 	}
 	char *spec = xasprintf("%s=%s", o->apt_pkg, o->apt_ver);
 	char *logpath = path_join(tmp, "apt-get.log");
-	char *argv[] = { "apt-get", "source", "--download-only", "--only-source", "-q", spec, NULL };
 	char *file = path_join(tmp, o->file);
 	char *where = origin_name(o);
 
 	fprintf(stderr, "fetch: %s from %s\n", o->file, where);
-	int st = proc_run(argv, tmp, logpath, NULL);
+	int st = apt_download(spec, tmp, logpath);
 	if (st != 0) {
-		char *said = apt_summary(logpath);
+		char *said = apt_log_summary(logpath);
 		char *why = st < 0 ? xstrdup("cannot run apt-get")
 				   : xasprintf("exit status %d: %s", st, said);
 		note(log, o, why);
@@ -523,8 +497,8 @@ static void fail_summary(const struct source *src, const char *cachedir, int off
 	else if (offline)
 		buf_addstr(&msg, "Run without offline mode to download it, or put");
 	else
-		buf_addstr(&msg, "Check the network connection (and proxy settings) and apt's "
-				 "deb-src entries, or put");
+		buf_addstr(&msg, "Check the network connection (and proxy settings) and the "
+				 "machine's Debian entries in /etc/apt, or put");
 	buf_printf(&msg, " one of these files into '%s' by hand:", cachedir);
 	for (size_t i = 0; i < src->norigins; i++) {
 		const struct origin *o = &src->origins[i];

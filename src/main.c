@@ -21,6 +21,8 @@
 #include "usertree.h"
 #include "lint.h"
 #include "userimage.h"
+#include "versions.h"
+#include "fetch.h"
 #include "proc.h"
 #include "qemu.h"
 #include "report.h"
@@ -45,7 +47,8 @@ struct opts {
 	size_t nshares;
 	struct net net;               /* --net[=open], --forward H:G */
 	const char *dir;              /* mkdistro test DIR, init DIR */
-	const char *component;        /* menuconfig/config: kernel or busybox */
+	const char *component;        /* menuconfig/config: kernel or busybox;
+				       * versions: a source's name or NULL */
 	const char *arch;             /* --arch NAME, or NULL: the configuration's */
 	const char *linux_tree;       /* --linux DIR, or NULL: the configuration's */
 	const char *modules_dir;      /* --modules DIR, or NULL: the configuration's */
@@ -100,6 +103,7 @@ enum {
 	CMD_KERNEL = 1 << 6,    /* --kernel, --kernel-config and [linux] image apply */
 	CMD_BISECT = 1 << 7,    /* runs in a kernel tree for git bisect run: its
 				 * options, exit statuses 0, 1 and 125 only */
+	CMD_SOURCE = 1 << 8,    /* one optional argument: linux, musl or busybox */
 };
 
 struct cmd {
@@ -162,9 +166,8 @@ static const char common_help[] =
 /* Set up the build for CFG; dies on a bad configuration. */
 static void prepare(struct build *b, struct opts *o, struct config *cfg)
 {
-	if (build_init(b, cfg, o->jobs) < 0)
+	if (build_init(b, cfg, o->jobs, o->offline) < 0)
 		exit(1);
-	b->offline = o->offline;
 }
 
 static int cmd_build(struct opts *o, struct config *cfg)
@@ -185,6 +188,21 @@ static int cmd_fetch(struct opts *o, struct config *cfg)
 		fprintf(stderr, "mkdistro: sources verified in %s\n", b.cachedir);
 	build_free(&b);
 	return rc < 0 ? 1 : 0;
+}
+
+static int cmd_versions(struct opts *o, struct config *cfg)
+{
+	char *cachedir = fetch_cache_dir();
+	if (!cachedir)
+		return 1;
+	const char *inuse[3] = { cfg->linux_version, cfg->musl_version, cfg->busybox_version };
+	char *text = versions_text(o->component, cachedir, inuse, o->offline);
+	free(cachedir);
+	if (!text)
+		return 1;
+	fputs(text, stdout);
+	free(text);
+	return 0;
 }
 
 static int cmd_status(struct opts *o, struct config *cfg)
@@ -763,11 +781,10 @@ static int bisect_judge(struct opts *o, struct config *cfg, unsigned bad_on,
 {
 	struct bisect_outcome out = { .tests = suite != NULL, .command = o->command != NULL };
 	struct build b;
-	if (build_init(&b, cfg, o->jobs) < 0) {
+	if (build_init(&b, cfg, o->jobs, o->offline) < 0) {
 		snprintf(why, whylen, "skip: the system description cannot be built");
 		return BISECT_SKIP;
 	}
-	b.offline = o->offline;
 	out.built = build_all(&b) == 0;
 	int n = o->repeat > 0 ? o->repeat : 1, rc = BISECT_SKIP;
 	if (!out.built) {
@@ -959,6 +976,13 @@ static const struct cmd cmds[] = {
 	{ "fetch", cmd_fetch, 0, "", "download and verify the sources into the cache",
 	  "Download every source file of the system into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
+	{ "versions", cmd_versions, CMD_SOURCE, "[linux|musl|busybox]",
+	  "list the versions of each source: pinned, offered by Debian, cached",
+	  "List the versions of the kernel, musl and BusyBox (or of the one named):\n"
+	  "those the catalog pins, those Debian's archive offers (Debian's version and\n"
+	  "suite, read through mkdistro's own apt state; not with --offline), those\n"
+	  "pinned here from the archive, and which are in use and in the cache. Any of\n"
+	  "them goes in mkdistro.conf as [NAME] version = VERSION.\n" },
 	{ "status", cmd_status, CMD_KERNEL, "", "list each build step as up to date or stale (and why)",
 	  "List each step of the build with 'up to date' or 'stale' and the reason.\n"
 	  "Exits 1 if any step is stale.\n" },
@@ -1381,7 +1405,7 @@ static int mkdistro_main(int argc, char **argv)
 		cmd_usage(cmd);
 		return 0;
 	}
-	int args = cmd->flags & (CMD_DIR | CMD_COMPONENT) ? 1 : 0;
+	int args = cmd->flags & (CMD_DIR | CMD_COMPONENT | CMD_SOURCE) ? 1 : 0;
 	if ((cmd->flags & CMD_BISECT) && check) {
 		if (optind + 3 > argc) {
 			warn("bisect-run: --check needs two commits: --check GOOD BAD");
@@ -1403,6 +1427,14 @@ static int mkdistro_main(int argc, char **argv)
 			return 2;
 		}
 		o.component = argv[optind + 1];
+	} else if ((cmd->flags & CMD_SOURCE) && optind + 1 < argc) {
+		const char *n = argv[optind + 1];
+		if (strcmp(n, "linux") && strcmp(n, "musl") && strcmp(n, "busybox")) {
+			warn("%s: unknown source '%s': name linux, musl or busybox (or none for all)",
+			     cmd->name, n);
+			return 2;
+		}
+		o.component = n;
 	} else if (args && optind + 1 < argc) {
 		o.dir = argv[optind + 1];
 	}

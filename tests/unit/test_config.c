@@ -67,6 +67,8 @@ static char *default_describe(void)
 			 "\n"
 			 "[linux]\n"
 			 "version = %s\n"
+			 "sha256 =\n"
+			 "url =\n"
 			 "fragment =\n"
 			 "cmdline =\n"
 			 "source =\n"
@@ -78,9 +80,13 @@ static char *default_describe(void)
 			 "\n"
 			 "[musl]\n"
 			 "version = %s\n"
+			 "sha256 =\n"
+			 "url =\n"
 			 "\n"
 			 "[busybox]\n"
 			 "version = %s\n"
+			 "sha256 =\n"
+			 "url =\n"
 			 "fragment =\n"
 			 "\n"
 			 "[initramfs]\n"
@@ -305,7 +311,7 @@ static void test_errors(void **state)
 		 "[foo]\n"                             /* 10 */
 		 "bar = 1\n"                           /* 11 */
 		 "[linux]\n"                           /* 12 */
-		 "version = 5.0\n"                     /* 13 */
+		 "version = ../5.0\n"                  /* 13 */
 		 "fragment = nope.config\n"            /* 14 */
 		 "[initramfs]\n"                       /* 15 */
 		 "compression = bz2\n"                 /* 16 */
@@ -333,7 +339,8 @@ static void test_errors(void **state)
 		"mkdistro: %1$s:9: duplicate key 'memory' in [qemu] (first set on line 8)\n"
 		"mkdistro: %1$s:11: unknown section [foo]; known sections: system, linux, musl, "
 		"busybox, initramfs, qemu, build\n"
-		"mkdistro: %1$s:13: unknown linux version '5.0' in [linux]; known: %3$s\n"
+		"mkdistro: %1$s:13: bad linux version '../5.0' in [linux]: digits, letters and . + ~ _ - "
+		"only, starting with a digit (the catalog pins %3$s)\n"
 		"mkdistro: %1$s:14: fragment '%4$s/errs/nope.config' in [linux]: No such file or directory\n"
 		"mkdistro: %1$s:16: bad compression 'bz2' in [initramfs]; allowed: gzip, xz, lz4, zstd, none\n"
 		"mkdistro: %1$s:17: overlay '%4$s/errs/not-a-dir' in [initramfs] is not a directory\n"
@@ -579,7 +586,7 @@ static void test_keys_table(void **state)
 {
 	size_t n;
 	const struct config_key *k = config_keys(&n);
-	assert_int_equal(n, 22);
+	assert_int_equal(n, 28);
 
 	/* The annotated default is a valid file equal to the built-in default,
 	 * and names every key of the table under its section. */

@@ -433,7 +433,7 @@ static void test_all_fail(void **state)
 	assert_non_null(strstr(sum, "/corrupt/good.bin (good.bin): sha256 mismatch"));
 	assert_non_null(strstr(sum, "/big/good.bin (good.bin): larger than the expected"));
 	assert_non_null(strstr(sum, "Check the network"));
-	assert_non_null(strstr(sum, "deb-src"));
+	assert_non_null(strstr(sum, "/etc/apt"));
 	assert_non_null(strstr(sum, cache));
 	assert_non_null(strstr(sum, good_sha));
 	assert_false(path_exists(cache_path("good.bin")));
@@ -589,6 +589,11 @@ static void test_fake_apt(void **state)
 	char *good = path_join(www, "good.bin");
 	char *text = xasprintf(
 		"#!/bin/sh\n"
+		/* mkdistro's own apt state: its options first; update
+		 * leaves an index. */
+		"while [ \"$1\" = -o ]; do case $2 in Dir::State::lists=*) lists=${2#*=};; esac; "
+		"shift 2; done\n"
+		"if [ \"$1\" = update ]; then mkdir -p \"$lists\" && : > \"$lists/fake_Sources\"; exit 0; fi\n"
 		"[ \"$1 $2 $3\" = 'source --download-only --only-source' ] || exit 2\n"
 		"for a; do spec=$a; done\n"
 		"echo \"Reading package lists...\"\n"
@@ -604,6 +609,10 @@ static void test_fake_apt(void **state)
 	assert_int_equal(write_file_atomic(script, text, strlen(text), 0755), 0);
 	setenv("PATH", newpath, 1);
 	unsetenv("MKDISTRO_NO_APT");
+	/* Its apt state in the test's directory, never the user's cache. */
+	char *oldxdg = getenv("XDG_CACHE_HOME") ? xstrdup(getenv("XDG_CACHE_HOME")) : NULL;
+	char *xdg = path_join(testdir_group.path, "xdg");
+	setenv("XDG_CACHE_HOME", xdg, 1);
 
 	struct source s = new_source();
 	add_apt(&s, "fakepkg", "1.0-1", "good_1.0.orig.tar.gz", good_sha, (long long)good_len);
@@ -629,11 +638,24 @@ static void test_fake_apt(void **state)
 	assert_null(p);
 	assert_non_null(strstr(err, "exit status 100: E: Unable to find a source package for nosuchpkg"));
 	assert_non_null(strstr(err, "apt-get source badpkg=1.0-1 (bad_1.0.orig.tar.gz): sha256 mismatch"));
-	assert_non_null(strstr(err, "deb-src"));
+	assert_non_null(strstr(err, "/etc/apt"));
 	assert_false(path_exists(cache_path("bad_1.0.orig.tar.gz")));
 	assert_no_leftovers();
 	free(err);
+	/* The apt state was the test's, made from the machine's sources. */
+	char *list = path_join(xdg, "mkdistro/apt/sources.list");
+	char *lt = read_file(list, NULL);
+	assert_non_null(lt);
+	assert_non_null(strstr(lt, "deb-src "));
+	free(lt);
+	free(list);
 
+	if (oldxdg)
+		setenv("XDG_CACHE_HOME", oldxdg, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(oldxdg);
+	free(xdg);
 	setenv("PATH", oldpath, 1);
 	setenv("MKDISTRO_NO_APT", "1", 1);
 	free(oldpath);

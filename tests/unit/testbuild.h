@@ -55,7 +55,7 @@ static inline struct build *buildfx_build(struct buildfx *f, const char *conf)
 	char *path = path_join(f->dir.path, CONFIG_FILE);
 	assert_int_equal(config_parse(&f->cfg, conf, strlen(conf), path), 0);
 	free(path);
-	assert_int_equal(build_init(&f->b, &f->cfg, 2), 0);
+	assert_int_equal(build_init(&f->b, &f->cfg, 2, 0), 0);
 	f->built = 1;
 	return &f->b;
 }
