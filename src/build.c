@@ -1178,10 +1178,12 @@ int build_check_host(const struct build *b)
 	return rc;
 }
 
-int build_fetch(struct build *b)
+int build_fetch(struct build *b, const char *name)
 {
 	const struct source *all[] = { b->linux_src, b->musl_src, b->busybox_src };
 	for (size_t i = 0; i < 3; i++) {
+		if (name && strcmp(name, all[i]->name))
+			continue;
 		char *path = fetch_source(all[i], b->cachedir, b->offline);
 		if (!path)
 			return -1;

@@ -53,8 +53,9 @@ void build_free(struct build *b);
 /* Check that host tools the build needs exist; names the Debian package
  * of each missing one. Returns 0 or -1. */
 int build_check_host(const struct build *b);
-/* Fetch and verify every source into the cache. Returns 0 or -1. */
-int build_fetch(struct build *b);
+/* Fetch and verify every source (or the one NAME, when not NULL) into
+ * the cache. Returns 0 or -1. */
+int build_fetch(struct build *b, const char *name);
 /* Build everything up to out/ (skipping up-to-date steps) and write
  * out/run-qemu.sh. Returns 0 or -1. */
 int build_all(struct build *b);

@@ -183,7 +183,7 @@ static int cmd_fetch(struct opts *o, struct config *cfg)
 {
 	struct build b;
 	prepare(&b, o, cfg);
-	int rc = build_fetch(&b);
+	int rc = build_fetch(&b, o->component);
 	if (rc == 0)
 		fprintf(stderr, "mkdistro: sources verified in %s\n", b.cachedir);
 	build_free(&b);
@@ -973,8 +973,9 @@ static const struct cmd cmds[] = {
 	  "print CC, CFLAGS, LDFLAGS and SYSROOT for other build systems",
 	  "Print shell assignments for building programs for the system with other\n"
 	  "build systems: eval \"$(mkdistro env)\"; $CC $CFLAGS $LDFLAGS ...\n" },
-	{ "fetch", cmd_fetch, 0, "", "download and verify the sources into the cache",
-	  "Download every source file of the system into the cache\n"
+	{ "fetch", cmd_fetch, CMD_SOURCE, "[linux|musl|busybox]",
+	  "download and verify the sources into the cache",
+	  "Download every source file of the system (or the one named) into the cache\n"
 	  "($XDG_CACHE_HOME/mkdistro/sources) and verify its sha256 and size.\n" },
 	{ "versions", cmd_versions, CMD_SOURCE, "[linux|musl|busybox]",
 	  "list the versions of each source: pinned, offered by Debian, cached",

@@ -230,10 +230,12 @@ int pin_source(const char *name, const char *version, const char *url, const cha
 		goto fail;
 	}
 	if (url) {
-		const char *slash = strrchr(url, '/');
-		struct origin o = { .kind = ORIGIN_URL, .url = url, .file = slash + 1,
-				    .sha256 = sha256 };
+		/* Cached under a name with its hash in it: another pin of the
+		 * same URL (a wrong one, say) never meets this file. */
+		char *file = xasprintf("%.12s-%s", sha256, strrchr(url, '/') + 1);
+		struct origin o = { .kind = ORIGIN_URL, .url = url, .file = file, .sha256 = sha256 };
 		add_origin(out, &o);
+		free(file);
 	}
 	if (cat) {
 		int match = !sha256 || url;
