@@ -127,43 +127,18 @@ static void unknown_version(const char *name, const char *version,
 	buf_free(&offers);
 }
 
-/* Pin NAME VERSION from Debian's archive into *R (downloading the
- * source package; its upstream tarball goes into CACHEDIR) and record
- * it at RECPATH. 0, or -1 after warn(). */
-static int pin_from_archive(const char *name, const char *version, const char *cachedir,
-			    const char *recpath, struct record *r)
+/* Download Debian's source package NAME=R->debver into CACHEDIR's temp
+ * space, take its upstream tarball into CACHEDIR by what the verified
+ * .dsc says of it (into *R), and record the pin at RECPATH. 0, or -1
+ * after warn(). */
+static int pin_download(const char *name, const char *version, const char *cachedir,
+			const char *recpath, struct record *r)
 {
-	char *state = apt_ready(0);
-	if (!state)
-		return -1;
-	struct apt_offer *v = NULL;
-	size_t n = 0;
-	int rc = apt_offers(state, name, &v, &n);
-	free(state);
-	if (rc < 0)
-		return -1;
-	const char *debver = NULL, *suite = NULL;
-	for (size_t i = 0; i < n && !debver; i++) {
-		char *up = apt_upstream(v[i].version);
-		if (!strcmp(up, version))
-			debver = v[i].version, suite = v[i].suite;
-		free(up);
-	}
-	if (!debver) {
-		unknown_version(name, version, v, n);
-		apt_offers_free(v, n);
-		return -1;
-	}
-	snprintf(r->version, sizeof(r->version), "%s", version);
-	snprintf(r->debver, sizeof(r->debver), "%s", debver);
-	snprintf(r->suite, sizeof(r->suite), "%s", suite);
-	apt_offers_free(v, n);
-
 	char *base = xasprintf(".%s-%s.pin.XXXXXX", name, version);
 	char *tmp = path_join(cachedir, base);
 	free(base);
 	char *pins = pins_dir(cachedir);
-	rc = -1;
+	int rc = -1;
 	if (mkdir_p(pins, 0755) < 0 || !mkdtemp(tmp)) {
 		warn("cannot create '%s':", tmp);
 		free(pins);
@@ -209,6 +184,45 @@ static int pin_from_archive(const char *name, const char *version, const char *c
 	free(spec);
 	free(pins);
 	free(tmp);
+	return rc;
+}
+
+/* Pin NAME VERSION from Debian's archive into *R (downloading the
+ * source package; its upstream tarball goes into CACHEDIR) and record
+ * it at RECPATH. 0, or -1 after warn(). */
+static int pin_from_archive(const char *name, const char *version, const char *cachedir,
+			    const char *recpath, struct record *r)
+{
+	char *state = apt_ready(0);
+	if (!state)
+		return -1;
+	struct apt_offer *v = NULL;
+	size_t n = 0;
+	int rc = apt_offers(state, name, &v, &n);
+	free(state);
+	if (rc < 0)
+		return -1;
+	/* Each Debian version of that upstream one in turn: a mirror can
+	 * list a version whose files it no longer (or not yet) has. */
+	int found = 0;
+	rc = -1;
+	for (size_t i = 0; i < n && rc < 0; i++) {
+		char *up = apt_upstream(v[i].version);
+		int same = !strcmp(up, version);
+		free(up);
+		for (size_t j = 0; same && j < i; j++)
+			same = strcmp(v[j].version, v[i].version) != 0;
+		if (!same)
+			continue;
+		found = 1;
+		snprintf(r->version, sizeof(r->version), "%s", version);
+		snprintf(r->debver, sizeof(r->debver), "%s", v[i].version);
+		snprintf(r->suite, sizeof(r->suite), "%s", v[i].suite);
+		rc = pin_download(name, version, cachedir, recpath, r);
+	}
+	if (!found)
+		unknown_version(name, version, v, n);
+	apt_offers_free(v, n);
 	return rc;
 }
 
