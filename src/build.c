@@ -197,11 +197,26 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 	return 0;
 }
 
+/* Whether kernel version V ("6.12.95") is MAJOR.MINOR or later. */
+static int kernel_at_least(const char *v, int major, int minor)
+{
+	int a = 0, b = 0;
+	if (sscanf(v, "%d.%d", &a, &b) < 1)
+		return 0;
+	return a > major || (a == major && b >= minor);
+}
+
 static int busybox_fragment(const struct build *b, struct kconfig_set *out)
 {
 	struct kconfig_set user = {0};
 	if (kconfig_parse(seed_busybox_fragment, "built-in BusyBox fragment", out) < 0)
 		return -1;
+	/* BusyBox's tc (1.35.0 and 1.37.0 alike) uses the CBQ scheduler's
+	 * structures, which the kernel's headers dropped in 6.8: it does
+	 * not compile against them (measured with 6.12.95). The user's
+	 * fragment may still ask for it. */
+	if (kernel_at_least(b->linux_src->version, 6, 8))
+		kconfig_put(out, "TC", "n", 0);
 	if (b->cfg->busybox_fragment) {
 		if (kconfig_parse_file(b->cfg->busybox_fragment, &user) < 0) {
 			kconfig_free(out);

@@ -352,7 +352,21 @@ static void test_kernel_fragment_features(void **state)
 	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nshare = yes\n"), BUILD_KERNEL, &k), 0);
 	assert_string_equal(kconfig_get(&k, "9P_FS"), "y");
 	assert_string_equal(kconfig_get(&k, "VIRTIO_MMIO"), "y");
+	assert_string_equal(kconfig_get(&k, "VIRTIO_CONSOLE"), "y");
 	assert_null(kconfig_get(&k, "INET"));
+	kconfig_free(&k);
+
+	/* BusyBox's tc is left out against the headers of 6.8 and later
+	 * only (a version of the user's, pinned by its sha256: no network). */
+	assert_int_equal(build_fragment(buildfx_build(f, ""), BUILD_BUSYBOX, &k), 0);
+	assert_null(kconfig_get(&k, "TC"));
+	kconfig_free(&k);
+	assert_int_equal(build_fragment(buildfx_build(f, "[linux]\nversion = 6.12.95\n"
+		"url = file:///nowhere/linux-6.12.95.tar.xz\nsha256 = "
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"),
+		BUILD_BUSYBOX, &k), 0);
+	assert_string_equal(kconfig_get(&k, "TC"), "n");
+	assert_string_equal(kconfig_get(&k, "STATIC"), "y");
 	kconfig_free(&k);
 
 	assert_int_equal(build_fragment(buildfx_build(f, "[system]\nnet = yes\narch = i686\n"),
