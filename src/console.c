@@ -371,14 +371,29 @@ static void drain_hold(struct console *c)
 	struct buf *h = &c->hold;
 	const char *mark = c->mode == CONSOLE_COMMAND ? MARK_END : MARK_EOF;
 	int with_num = c->mode == CONSOLE_COMMAND;
+	/* The tty's echo of the end-of-input line, which it gives when the
+	 * session's own poweroff has reset the console (stty -echo gone)
+	 * before that line was read: mkdistro's typing, not output. */
+	static const char echo_eof[] = "printf '\\036MKD-EOF\\n'\r\n";
+	size_t echo_len = sizeof(echo_eof) - 1;
 
 	while (h->len && c->state == CONSOLE_RUN) {
+		if (c->eof_sent && !c->mid_line && h->s[0] == echo_eof[0]) {
+			size_t k = h->len < echo_len ? h->len : echo_len;
+			if (!memcmp(h->s, echo_eof, k)) {
+				if (k < echo_len)
+					return; /* may still be the echo */
+				consume(h, echo_len);
+				continue;
+			}
+		}
 		if (h->s[0] == '\r') {
 			if (h->len < 2)
 				return;
 			if (h->s[1] == '\n') {
 				buf_addch(&c->out, '\n');
 				consume(h, 2);
+				c->mid_line = 0;
 			} else {
 				buf_addch(&c->out, '\r');
 				consume(h, 1);
@@ -402,8 +417,9 @@ static void drain_hold(struct console *c)
 			continue;
 		}
 		size_t n = 1;
-		while (n < h->len && h->s[n] != '\r' && h->s[n] != '\036')
+		while (n < h->len && h->s[n - 1] != '\n' && h->s[n] != '\r' && h->s[n] != '\036')
 			n++;
+		c->mid_line = h->s[n - 1] != '\n';
 		buf_add(&c->out, h->s, n);
 		consume(h, n);
 	}

@@ -59,6 +59,7 @@ struct console {
 	int last_input;       /* last byte given to console_input(), -1 none */
 	int enter_sent;       /* Enter typed for the current line */
 	int eof_sent;         /* end-of-input marker typed */
+	int mid_line;         /* output so far ends inside a line */
 	int status;           /* command's exit status once DONE */
 	int channel;          /* the guest runs the command with its output
 			       * on the command channel (channel.h): the

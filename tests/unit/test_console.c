@@ -304,6 +304,18 @@ static void test_console_pipe(void **state)
 	console_input_eof(&c);
 	expect_send(&c, "printf '\\036MKD-EOF\\n'\n");
 	console_free(&c);
+
+	/* The input powers the guest off, whose shutdown resets the
+	 * console: the tty then echoes the marker's line, which is not
+	 * output; output that only starts like it is. */
+	console_init(&c, CONSOLE_PIPE, NULL);
+	feed(&c, "mkdistro:/# ", 0, 1);
+	feed(&c, "\036MKD-READY\r\n", 0, 1);
+	console_input(&c, "uname\npoweroff\n", 15);
+	console_input_eof(&c);
+	feed(&c, "Linux\r\nprintf 'no'\r\nprintf '\\036MKD-EOF\\n'\r\nThe system is going down\r\n", 5, 2);
+	expect_out(&c, "Linux\nprintf 'no'\nThe system is going down\n");
+	console_free(&c);
 }
 
 /* The MAX + 1 bytes at TEXT (room for one more) are refused as a
