@@ -154,10 +154,10 @@ static int kernel_fragment(const struct build *b, struct kconfig_set *out)
 		/* What the system's configuration asks for, only then: the
 		 * default kernel stays as small as it is. */
 		struct buf links_text = {0};
-		int virtio = b->cfg->share || b->cfg->net;
 		char *feature[3] = { b->cfg->share ? share_kconfig(b->arch) : NULL,
 				     b->cfg->net ? net_kconfig(b->arch) : NULL,
-				     virtio ? channel_kconfig(b->arch) : NULL };
+				     channel_in_system(b->cfg->share, b->cfg->net)
+					     ? channel_kconfig(b->arch) : NULL };
 		for (size_t i = 0; i < 3; i++)
 			for (const char *p = feature[i]; p && *p; p += strcspn(p, "\n") + 1)
 				buf_printf(&links_text, "%.*s=y\n", (int)strcspn(p, "\n"), p);

@@ -14,6 +14,11 @@ static const char *const port_names[CHANNEL_PORTS] = { CHANNEL_OUT_NAME, CHANNEL
 /* Longest control line taken: "255\n" with room for a \r. */
 #define CTL_MAX 8
 
+int channel_in_system(int share, int net)
+{
+	return share || net;
+}
+
 void channel_init(struct channel *ch)
 {
 	memset(ch, 0, sizeof(*ch));

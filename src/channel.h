@@ -50,6 +50,12 @@ struct channel {
 	struct buf reply;           /* bytes to write to the control port */
 };
 
+/* Whether a system built with SHARE or NET (its [system] keys) has the
+ * channel: those kernels have virtio anyway; in the default one its
+ * options cost 0.16 s of boot, over what it may cost (README). The one
+ * place that says which systems have it. */
+int channel_in_system(int share, int net);
+
 /* A channel with no descriptors, for channel_feed() alone (tests). */
 void channel_init(struct channel *ch);
 /* channel_init() and the three socket pairs. Returns 0, or -1 after

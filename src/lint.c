@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "channel.h"
 #include "compress.h"
 #include "net.h"
 #include "share.h"
@@ -660,7 +661,7 @@ void lint_run(const struct lint_target *t, struct lint_report *r)
 		need_links(t, syms[0], syms[1], r);
 		free(syms[0]);
 		free(syms[1]);
-		if (t->share || t->net)
+		if (channel_in_system(t->share, t->net))
 			check_channel(t, r);
 	}
 	free(rdinit);

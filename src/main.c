@@ -11,6 +11,7 @@
 
 #include "bisect.h"
 #include "build.h"
+#include "channel.h"
 #include "config.h"
 #include "guesttest.h"
 #include "kconfig.h"
@@ -541,8 +542,7 @@ static struct boot boot_of(const struct build *b, const struct opts *o)
 		.shares = o->shares,
 		.nshares = o->nshares,
 		.net = o->net.on ? &o->net : NULL,
-		/* Their kernels have virtio: the command gets its own ports. */
-		.channel = b->cfg->share || b->cfg->net,
+		.channel = channel_in_system(b->cfg->share, b->cfg->net),
 		.qemu_args = o->qemu_args,
 	};
 	return boot;
